@@ -1,0 +1,1 @@
+"""unicrm plugin: amocrm."""

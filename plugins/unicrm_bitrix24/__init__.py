@@ -1,0 +1,1 @@
+"""unicrm plugin: bitrix24."""

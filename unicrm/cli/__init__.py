@@ -1,0 +1,3 @@
+"""The unicrm command."""
+def main() -> None:
+    raise SystemExit("unicrm: CLI not built yet")
