@@ -1,3 +1,97 @@
-"""unicrm: one neutral model and query language over many CRMs."""
+"""unicrm: one neutral model and query language over many CRMs.
+
+>>> import unicrm
+>>> from unicrm import F, Lead
+>>> crm = unicrm.connect("memory://")
+>>> crm.leads.filter(F("amount") >= 1000).explain()  # doctest: +SKIP
+
+Public names are listed in ``__all__`` (pinned by a test). Documented submodules for plugin
+authors: :mod:`unicrm.adapter`, :mod:`unicrm.query`, :mod:`unicrm.model`, :mod:`unicrm.errors`,
+:mod:`unicrm.plugins`, :mod:`unicrm.transport`, :mod:`unicrm.emulation`, :mod:`unicrm.testing`.
+"""
+
+from __future__ import annotations
+
+from unicrm.adapter import Capabilities, Pushdown
+from unicrm.connect import connect, connect_async, known_schemes
+from unicrm.crm import CRM, AsyncCollection, AsyncCRM, AsyncQuery, Collection, Query
+from unicrm.errors import (
+    AuthError,
+    ConfigurationError,
+    FullScanError,
+    NotFound,
+    QueryError,
+    RateLimited,
+    TransportError,
+    UnicrmError,
+    UnsupportedOperation,
+    ValidationError,
+    VendorError,
+)
+from unicrm.model import (
+    Contact,
+    ContactKind,
+    ContactLink,
+    CustomFieldDef,
+    CustomFieldOption,
+    CustomFieldType,
+    Email,
+    EntityKind,
+    Lead,
+    Money,
+    Phone,
+    Pipeline,
+    Stage,
+    StageRef,
+    StageSemantic,
+    UserRef,
+)
+from unicrm.planner import FullScanWarning, Plan
+from unicrm.query import F
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "CRM",
+    "AsyncCRM",
+    "AsyncCollection",
+    "AsyncQuery",
+    "AuthError",
+    "Capabilities",
+    "Collection",
+    "ConfigurationError",
+    "Contact",
+    "ContactKind",
+    "ContactLink",
+    "CustomFieldDef",
+    "CustomFieldOption",
+    "CustomFieldType",
+    "Email",
+    "EntityKind",
+    "F",
+    "FullScanError",
+    "FullScanWarning",
+    "Lead",
+    "Money",
+    "NotFound",
+    "Phone",
+    "Pipeline",
+    "Plan",
+    "Pushdown",
+    "Query",
+    "QueryError",
+    "RateLimited",
+    "Stage",
+    "StageRef",
+    "StageSemantic",
+    "TransportError",
+    "UnicrmError",
+    "UnsupportedOperation",
+    "UserRef",
+    "ValidationError",
+    "VendorError",
+    "__version__",
+    "connect",
+    "connect_async",
+    "known_schemes",
+]

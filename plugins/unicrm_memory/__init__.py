@@ -1,1 +1,41 @@
-"""unicrm plugin: memory."""
+"""unicrm plugin: the ``memory://`` adapter (in-process, exact, with selectable pushdown).
+
+Registered through the ``unicrm`` entry-point group like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from unicrm.adapter import Adapter
+from unicrm.plugins import AdapterSpec, hookimpl
+
+__version__ = "0.1.0"
+
+
+def _factory(url: str, options: Mapping[str, Any]) -> Adapter:
+    from unicrm_memory.adapter import MemoryAdapter
+
+    return MemoryAdapter.from_url(url, options)
+
+
+def _capabilities() -> Any:
+    from unicrm_memory.capabilities import memory_capabilities
+
+    return memory_capabilities("full")
+
+
+@hookimpl
+def unicrm_register_adapters(register: Callable[[AdapterSpec], None]) -> None:
+    """Register ``memory://``."""
+    register(
+        AdapterSpec(
+            name="memory",
+            schemes=("memory",),
+            factory=_factory,
+            version=__version__,
+            description="in-process store; ?pushdown=none|basic|full selects planner paths",
+            capabilities=_capabilities,
+        )
+    )

@@ -1,0 +1,197 @@
+"""The ``memory://`` adapter: complete, exact, in-process; the reference every other adapter
+is compared with, and the store the compliance suite runs on at every pushdown level."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+
+from unicrm.adapter import Adapter, Capabilities, OrderKey, VendorRequest
+from unicrm.errors import ConfigurationError, NotFound, ValidationError
+from unicrm.model import CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.query import ALL, Node, evaluate, lookup
+from unicrm_memory.capabilities import LEVELS, memory_capabilities
+from unicrm_memory.store import MemoryStore, store_for
+
+VENDOR = "memory"
+
+
+def _order_key(order: Sequence[OrderKey]) -> Any:
+    specs = [(lookup(k.field), k.descending) for k in order]
+
+    def compare(a: Record, b: Record) -> int:
+        for spec, descending in specs:
+            if spec is None:
+                continue
+            x, y = spec.read(a), spec.read(b)
+            if x == y:
+                continue
+            if x is None or y is None:
+                return 1 if x is None else -1
+            result = -1 if x < y else 1
+            return -result if descending else result
+        return 0
+
+    return functools.cmp_to_key(compare)
+
+
+def _numeric_id(record: Record) -> int:
+    return int(record.id or 0)
+
+
+class MemoryAdapter(Adapter):
+    """An adapter over a :class:`MemoryStore`."""
+
+    name = VENDOR
+
+    def __init__(self, store: MemoryStore, capabilities: Capabilities, label: str) -> None:
+        self.store = store
+        self.capabilities = capabilities
+        self._label = label
+
+    @classmethod
+    def from_url(cls, url: str, options: Mapping[str, Any]) -> MemoryAdapter:
+        """Build from ``memory://[NAME][?pushdown=none|basic|full&page_size=N]``."""
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        level = str(options.get("pushdown", query.pop("pushdown", "full")))
+        if level not in LEVELS:
+            raise ConfigurationError(
+                f"memory:// pushdown must be one of {', '.join(LEVELS)}, got {level!r}"
+            )
+        try:
+            page_size = int(options.get("page_size", query.pop("page_size", 100)))
+        except ValueError:
+            raise ConfigurationError("memory:// page_size must be an integer") from None
+        if page_size < 1:
+            raise ConfigurationError("memory:// page_size must be at least 1")
+        if query:
+            raise ConfigurationError(f"unknown memory:// options: {', '.join(sorted(query))}")
+        name = (parts.netloc + parts.path).strip("/")
+        store = options.get("store") or store_for(name)
+        return cls(store, memory_capabilities(level, page_size), f"memory://{name}?pushdown={level}")
+
+    def describe(self) -> str:
+        return self._label
+
+    # --- reading -----------------------------------------------------------------------
+    def _table(self, entity: EntityKind) -> dict[str, Record]:
+        return self.store.records[entity]
+
+    async def get(self, entity: EntityKind, record_id: str) -> Record:
+        with self.store.lock:
+            found = self._table(entity).get(str(record_id))
+        if found is None:
+            raise NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+        return found
+
+    async def compile(
+        self,
+        entity: EntityKind,
+        predicate: Node,
+        *,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        fields: frozenset[str] | None = None,
+    ) -> VendorRequest:
+        params: dict[str, Any] = {"where": str(predicate)}
+        if order:
+            params["order"] = [str(k) for k in order]
+        if limit is not None:
+            params["limit"] = limit
+        with self.store.lock:
+            total = sum(1 for r in self._table(entity).values() if evaluate(predicate, r))
+        pages = max(1, -(-min(total, limit if limit is not None else total) // self.capabilities.page_size))
+        return VendorRequest(
+            endpoint=f"memory.{entity}.scan" if predicate == ALL else f"memory.{entity}.filter",
+            params=params,
+            payload=(predicate, tuple(order), limit),
+            estimated_requests=pages,
+        )
+
+    async def fetch(self, entity: EntityKind, request: VendorRequest) -> AsyncIterator[list[Record]]:
+        predicate, order, limit = request.payload
+        with self.store.lock:
+            rows = [r for r in self._table(entity).values() if evaluate(predicate, r)]
+        rows.sort(key=_order_key(order) if order else _numeric_id)
+        if limit is not None:
+            rows = rows[:limit]
+        size = self.capabilities.page_size
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+
+    # --- writing -----------------------------------------------------------------------
+    def _validate(self, entity: EntityKind, record: Record) -> None:
+        if isinstance(record, Lead):
+            contacts = self._table(EntityKind.CONTACT)
+            missing = [c.contact_id for c in record.contacts if c.contact_id not in contacts]
+            if missing:
+                raise ValidationError(
+                    f"lead links unknown contacts {missing}",
+                    vendor=VENDOR,
+                    details=(("contacts", f"no contact with id {m}") for m in missing),
+                )
+            if record.stage is not None:
+                pipeline = next((p for p in self.store.pipelines if p.id == record.stage.pipeline_id), None)
+                stage = pipeline.stage(record.stage.stage_id) if pipeline else None
+                if stage is None or stage.semantic is not record.stage.semantic:
+                    raise ValidationError(
+                        f"unknown stage {record.stage.pipeline_id}/{record.stage.stage_id} "
+                        f"with semantic {record.stage.semantic}",
+                        vendor=VENDOR,
+                        details=(("stage", "no such stage"),),
+                    )
+
+    async def create(self, entity: EntityKind, record: Record) -> Record:
+        with self.store.lock:
+            self._validate(entity, record)
+            stored = self.store.stored(record, self.store.new_id(), None)
+            self._table(entity)[stored.id or ""] = stored
+        return stored
+
+    async def update(self, entity: EntityKind, record: Record) -> Record:
+        with self.store.lock:
+            current = self._table(entity).get(record.id or "")
+            if current is None:
+                raise NotFound(f"no {entity} with id {record.id!r}", vendor=VENDOR)
+            self._validate(entity, record)
+            stored = self.store.stored(record, current.id or "", current.created_at)
+            self._table(entity)[stored.id or ""] = stored
+        return stored
+
+    async def delete(self, entity: EntityKind, record_id: str) -> None:
+        with self.store.lock:
+            if self._table(entity).pop(str(record_id), None) is None:
+                raise NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+
+    # --- reference data ---------------------------------------------------------------
+    async def pipelines(self) -> list[Pipeline]:
+        return list(self.store.pipelines)
+
+    async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
+        with self.store.lock:
+            return list(self.store.custom_fields[entity].values())
+
+    async def create_custom_field(
+        self, entity: EntityKind, definition: CustomFieldDef
+    ) -> CustomFieldDef:
+        with self.store.lock:
+            fields = self.store.custom_fields[entity]
+            if definition.key in fields:
+                raise ValidationError(
+                    f"a {entity} custom field {definition.key!r} exists already", vendor=VENDOR
+                )
+            stored = attrs.evolve(definition, vendor_id=definition.key)
+            fields[definition.key] = stored
+            return stored
+
+    async def raw(self, method: str, params: Any = None) -> Any:
+        """``raw("count", {"entity": "lead"})`` is the only raw call the memory store has."""
+        if method == "count":
+            entity = EntityKind((params or {}).get("entity", "lead"))
+            return len(self._table(entity))
+        raise NotFound(f"memory has no raw method {method!r}", vendor=VENDOR)

@@ -1,0 +1,27 @@
+"""The adapter contract and what adapters declare: the public API for plugin authors."""
+
+from __future__ import annotations
+
+from unicrm.adapter.base import Adapter, OrderKey, WriteResult
+from unicrm.adapter.capabilities import (
+    CUSTOM_FIELDS,
+    BooleanSupport,
+    Capabilities,
+    FilterTable,
+    Pushdown,
+    filter_table,
+)
+from unicrm.adapter.request import VendorRequest
+
+__all__ = [
+    "CUSTOM_FIELDS",
+    "Adapter",
+    "BooleanSupport",
+    "Capabilities",
+    "FilterTable",
+    "OrderKey",
+    "Pushdown",
+    "VendorRequest",
+    "WriteResult",
+    "filter_table",
+]

@@ -1,0 +1,118 @@
+"""The adapter contract: what a vendor plugin implements (async; the one engine).
+
+The core calls only these methods. Reads stream pages through :meth:`Adapter.fetch` of a
+request the adapter compiled itself in :meth:`Adapter.compile`; writes go one by one or in
+vendor batches. Anything a vendor cannot do raises :class:`~unicrm.errors.UnsupportedOperation`
+(and is declared in :attr:`Adapter.capabilities`).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from unicrm.adapter.capabilities import Capabilities
+from unicrm.adapter.request import VendorRequest
+from unicrm.errors import UnicrmError, UnsupportedOperation
+from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record
+from unicrm.query.nodes import Node, OrderKey
+
+
+#: One item of a batch write: the record as stored, or the error that item got.
+WriteResult = Record | UnicrmError
+
+
+class Adapter(abc.ABC):
+    """Base class of every adapter. Subclasses set ``name`` and ``capabilities``."""
+
+    name: str = "adapter"
+    capabilities: Capabilities
+
+    # --- reading -----------------------------------------------------------------------
+    @abc.abstractmethod
+    async def get(self, entity: EntityKind, record_id: str) -> Record:
+        """One record by id; raises NotFound when there is none."""
+
+    @abc.abstractmethod
+    async def compile(
+        self,
+        entity: EntityKind,
+        predicate: Node,
+        *,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        fields: frozenset[str] | None = None,
+    ) -> VendorRequest:
+        """Translate a pushable predicate into a vendor request.
+
+        ``predicate`` contains only comparisons the capabilities declare (an AND of them for
+        conjunctive vendors); ``order``/``limit`` are given only when the planner pushes them;
+        ``fields`` is the projection the caller needs (None: all).
+        """
+
+    @abc.abstractmethod
+    def fetch(self, entity: EntityKind, request: VendorRequest) -> AsyncIterator[list[Record]]:
+        """Stream the records of a compiled request, one vendor page (or batch) at a time."""
+
+    # --- writing -----------------------------------------------------------------------
+    @abc.abstractmethod
+    async def create(self, entity: EntityKind, record: Record) -> Record:
+        """Create ``record`` (its id is ignored); return it as stored, with its new id."""
+
+    @abc.abstractmethod
+    async def update(self, entity: EntityKind, record: Record) -> Record:
+        """Replace the stored record ``record.id`` with ``record``; return it as stored."""
+
+    async def create_many(
+        self, entity: EntityKind, records: Sequence[Record]
+    ) -> list[WriteResult]:
+        """Create several records (vendor batches where the adapter has them)."""
+        return [await self._guard(self.create(entity, r)) for r in records]
+
+    async def update_many(
+        self, entity: EntityKind, records: Sequence[Record]
+    ) -> list[WriteResult]:
+        """Update several records (vendor batches where the adapter has them)."""
+        return [await self._guard(self.update(entity, r)) for r in records]
+
+    async def delete(self, entity: EntityKind, record_id: str) -> None:
+        """Delete one record. Vendors without deletion raise UnsupportedOperation."""
+        raise UnsupportedOperation(f"{self.name} cannot delete {entity}s", vendor=self.name)
+
+    @staticmethod
+    async def _guard(call: Any) -> WriteResult:
+        try:
+            result: Record = await call
+        except UnicrmError as exc:
+            return exc
+        return result
+
+    # --- reference data ---------------------------------------------------------------
+    @abc.abstractmethod
+    async def pipelines(self) -> list[Pipeline]:
+        """The lead pipelines with their ordered stages."""
+
+    @abc.abstractmethod
+    async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
+        """Custom field definitions of ``entity``."""
+
+    async def create_custom_field(
+        self, entity: EntityKind, definition: CustomFieldDef
+    ) -> CustomFieldDef:
+        """Create a custom field; returns it with its vendor key."""
+        raise UnsupportedOperation(
+            f"{self.name} cannot create custom fields", vendor=self.name
+        )
+
+    # --- escape hatch and lifecycle ---------------------------------------------------
+    async def raw(self, method: str, params: Any = None) -> Any:
+        """Call a vendor method the model does not cover; returns the parsed answer."""
+        raise UnsupportedOperation(f"{self.name} has no raw calls", vendor=self.name)
+
+    async def aclose(self) -> None:
+        """Release connections."""
+
+    def describe(self) -> str:
+        """Where this adapter points, secrets redacted (for reprs and plans)."""
+        return self.name

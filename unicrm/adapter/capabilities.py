@@ -1,0 +1,138 @@
+"""What an adapter can do, declared as data (SQLAlchemy ``supports_*``; ibis ``notimpl``).
+
+The planner reads these tables to decide what to push to the vendor, and the compliance suite
+reads them to decide which tests apply. An entry says, per entity, field and operator, whether
+the vendor's own filter is :attr:`Pushdown.EXACT` (returns exactly the evaluator's answer) or
+:attr:`Pushdown.NARROWING` (returns a superset: it cuts traffic, and the planner re-checks each
+row locally). A (field, operator) with no entry is never sent to the vendor.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from unicrm.model import EntityKind, FrozenMap
+from unicrm.query.nodes import Compare, Node, Not, Op
+
+#: The wildcard key that stands for every ``custom.<key>`` field in a filter table.
+CUSTOM_FIELDS = "custom.*"
+
+
+class Pushdown(enum.Enum):
+    """How faithfully the vendor runs a pushed comparison."""
+
+    EXACT = "exact"
+    NARROWING = "narrowing"
+
+
+class BooleanSupport(enum.Enum):
+    """Which boolean structure one vendor request can carry."""
+
+    #: an AND of comparisons (one value list per field at most); OR becomes several requests
+    CONJUNCTIVE = "conjunctive"
+    #: any tree of AND / OR / NOT
+    FULL = "full"
+
+
+FilterTable = Mapping[str, Mapping[Op, Pushdown]]
+
+
+def filter_table(
+    rows: Mapping[str | tuple[str, ...], Mapping[Op, Pushdown] | Iterable[Op]],
+    default: Pushdown = Pushdown.EXACT,
+) -> dict[str, dict[Op, Pushdown]]:
+    """Build a filter table from compact rows.
+
+    Keys are a field or a tuple of fields sharing a row; values are ``{Op: Pushdown}`` or a
+    plain iterable of ops (all ``default``).
+    """
+    table: dict[str, dict[Op, Pushdown]] = {}
+    for key, ops in rows.items():
+        row = dict(ops) if isinstance(ops, Mapping) else dict.fromkeys(ops, default)
+        for name in (key,) if isinstance(key, str) else key:
+            table.setdefault(name, {}).update(row)
+    return table
+
+
+def _freeze_filters(
+    value: Mapping[EntityKind, FilterTable],
+) -> FrozenMap[FrozenMap[FrozenMap[Pushdown]]]:
+    return FrozenMap(
+        {
+            str(entity): FrozenMap({f: FrozenMap({o.name: p for o, p in ops.items()})
+                                    for f, ops in table.items()})
+            for entity, table in value.items()
+        }
+    )
+
+
+@attrs.frozen
+class Capabilities:
+    """Everything the planner and the compliance suite need to know about an adapter."""
+
+    vendor: str
+    entities: frozenset[EntityKind] = frozenset(EntityKind)
+    filters: FrozenMap[FrozenMap[FrozenMap[Pushdown]]] = attrs.field(
+        factory=FrozenMap, converter=_freeze_filters
+    )
+    boolean: BooleanSupport = BooleanSupport.CONJUNCTIVE
+    orderable: FrozenMap[frozenset[str]] = attrs.field(
+        factory=FrozenMap,
+        converter=lambda m: FrozenMap({str(k): frozenset(v) for k, v in m.items()}),
+    )
+    page_size: int = 50
+    max_page_size: int = 50
+    write_batch_size: int = 1
+    max_in_values: int | None = None
+    supports_delete: bool = True
+    supports_custom_field_create: bool = False
+    supports_raw: bool = True
+
+    def pushdown(self, entity: EntityKind, literal: Node) -> Pushdown | None:
+        """How ``literal`` (a comparison) can be pushed for ``entity``, or None."""
+        if isinstance(literal, Not) or not isinstance(literal, Compare):
+            return None
+        table = self.filters.get(str(entity), FrozenMap())
+        row = table.get(literal.field)
+        if row is None and literal.field.startswith("custom."):
+            row = table.get(CUSTOM_FIELDS)
+        if row is None:
+            return None
+        found = row.get(literal.op.name)
+        if (
+            found is not None
+            and self.max_in_values is not None
+            and literal.op in (Op.IN, Op.NOT_IN)
+            and len(literal.value) > self.max_in_values
+        ):
+            return None
+        return found
+
+    def can_order(self, entity: EntityKind, field: str) -> bool:
+        """Whether the vendor sorts ``entity`` by ``field``."""
+        return field in self.orderable.get(str(entity), frozenset())
+
+    def __str__(self) -> str:
+        lines = [
+            f"vendor: {self.vendor}",
+            f"entities: {', '.join(sorted(str(e) for e in self.entities))}",
+            f"boolean pushdown: {self.boolean.value}",
+            f"page size: {self.page_size} (max {self.max_page_size}); "
+            f"write batch: {self.write_batch_size}",
+            f"delete: {'yes' if self.supports_delete else 'no'}; "
+            f"create custom fields: {'yes' if self.supports_custom_field_create else 'no'}",
+        ]
+        for entity, table in sorted(self.filters.items()):
+            lines.append(f"{entity} filters pushed down:")
+            if not table:
+                lines.append("  (none: every filter runs locally)")
+            for name, ops in sorted(table.items()):
+                shown = ", ".join(
+                    f"{Op[o].value}{'' if p is Pushdown.EXACT else '~'}" for o, p in ops.items()
+                )
+                lines.append(f"  {name}: {shown}")
+        lines.append("(~ = narrowing pre-filter, re-checked locally)")
+        return "\n".join(lines)

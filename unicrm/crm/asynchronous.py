@@ -1,0 +1,126 @@
+"""The async public API: :class:`AsyncCRM` and its collections. All logic lives here once;
+the sync API (:mod:`unicrm.crm.sync`) runs these coroutines on a background event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from unicrm.adapter.base import Adapter, WriteResult
+from unicrm.adapter.capabilities import Capabilities
+from unicrm.crm.query import AsyncQuery
+from unicrm.errors import ConfigurationError, QueryError
+from unicrm.model import RECORD_TYPES, Contact, CustomFieldDef, EntityKind, Lead, Pipeline
+
+R = TypeVar("R", Lead, Contact)
+
+
+class AsyncCollection(Generic[R]):
+    """The leads or contacts of one CRM: CRUD plus lazy queries."""
+
+    def __init__(self, adapter: Adapter, entity: EntityKind) -> None:
+        self._adapter = adapter
+        self.entity = entity
+        self._type = RECORD_TYPES[entity]
+
+    def _check(self, record: Any) -> None:
+        if not isinstance(record, self._type):
+            raise QueryError(
+                f"{self.entity}s takes {self._type.__name__} records, got {type(record).__name__}"
+            )
+
+    async def get(self, record_id: str | int) -> R:
+        """One record by id (raises NotFound)."""
+        record: R = await self._adapter.get(self.entity, str(record_id))  # type: ignore[assignment]
+        return record
+
+    async def create(self, record: R) -> R:
+        """Create a record; returns it as stored (with id and timestamps)."""
+        self._check(record)
+        created: R = await self._adapter.create(self.entity, record)  # type: ignore[assignment]
+        return created
+
+    async def update(self, record: R) -> R:
+        """Replace the stored record with the same id by ``record``."""
+        self._check(record)
+        if record.id is None:
+            raise QueryError(f"update() needs a {self._type.__name__} with an id")
+        updated: R = await self._adapter.update(self.entity, record)  # type: ignore[assignment]
+        return updated
+
+    async def create_many(self, records: Sequence[R]) -> list[WriteResult]:
+        """Create several records in vendor batches; per-item errors are returned, not raised."""
+        for record in records:
+            self._check(record)
+        return await self._adapter.create_many(self.entity, list(records))
+
+    async def update_many(self, records: Sequence[R]) -> list[WriteResult]:
+        """Update several records in vendor batches; per-item errors are returned."""
+        for record in records:
+            self._check(record)
+        return await self._adapter.update_many(self.entity, list(records))
+
+    async def delete(self, record_id: str | int) -> None:
+        """Delete a record, where the vendor can (see ``capabilities.supports_delete``)."""
+        await self._adapter.delete(self.entity, str(record_id))
+
+    def all(self) -> AsyncQuery:
+        """A query over every record."""
+        return AsyncQuery(self._adapter, self.entity)
+
+    def filter(self, *predicates: Any, **lookups: Any) -> AsyncQuery:
+        """A lazy query: ``filter(F("amount") >= 1, title__startswith="A")``."""
+        return self.all().filter(*predicates, **lookups)
+
+    async def custom_fields(self) -> list[CustomFieldDef]:
+        """Custom field definitions of this record type."""
+        return await self._adapter.custom_fields(self.entity)
+
+    async def create_custom_field(self, definition: CustomFieldDef) -> CustomFieldDef:
+        """Create a custom field where the vendor allows it."""
+        return await self._adapter.create_custom_field(self.entity, definition)
+
+    def __repr__(self) -> str:
+        return f"<AsyncCollection {self.entity}s of {self._adapter.describe()}>"
+
+
+class AsyncCRM:
+    """A connection to one CRM. Use ``async with unicrm.connect_async(url) as crm:``."""
+
+    def __init__(self, adapter: Adapter) -> None:
+        if not isinstance(adapter, Adapter):
+            raise ConfigurationError(f"not an adapter: {adapter!r}")
+        self.adapter = adapter
+        self.leads: AsyncCollection[Lead] = AsyncCollection(adapter, EntityKind.LEAD)
+        self.contacts: AsyncCollection[Contact] = AsyncCollection(adapter, EntityKind.CONTACT)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this CRM can do (printable)."""
+        return self.adapter.capabilities
+
+    def collection(self, entity: EntityKind | str) -> AsyncCollection[Any]:
+        """The collection for an entity kind (``"lead"`` or ``"contact"``)."""
+        kind = EntityKind(entity)
+        return self.leads if kind is EntityKind.LEAD else self.contacts
+
+    async def pipelines(self) -> list[Pipeline]:
+        """Lead pipelines and their stages (with open/won/lost semantics)."""
+        return await self.adapter.pipelines()
+
+    async def raw(self, method: str, params: Any = None) -> Any:
+        """Call a vendor method the model does not cover."""
+        return await self.adapter.raw(method, params)
+
+    async def aclose(self) -> None:
+        """Close connections."""
+        await self.adapter.aclose()
+
+    async def __aenter__(self) -> AsyncCRM:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<AsyncCRM {self.adapter.describe()}>"

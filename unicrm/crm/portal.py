@@ -1,0 +1,71 @@
+"""One background event loop that runs the async engine for the sync API.
+
+The sync API must not duplicate logic, so it submits coroutines to this loop and waits. The
+loop lives on a daemon thread started on first use and shared by every sync CRM in the
+process; any number of user threads may call into it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="unicrm-engine", daemon=True).start()
+            ready.wait()
+            _loop = loop
+        return _loop
+
+
+def call(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` on the engine loop and return its result (re-raising its exception)."""
+    loop = _running_loop()
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if current is loop:
+        coro.close()
+        raise RuntimeError("the sync unicrm API cannot be called from its own engine loop")
+    return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+def iterate(agen: AsyncIterator[T]) -> Iterator[T]:
+    """Iterate an async iterator from sync code, one item per hop to the engine loop."""
+    sentinel = object()
+
+    async def step() -> Any:
+        try:
+            return await agen.__anext__()
+        except StopAsyncIteration:
+            return sentinel
+
+    try:
+        while True:
+            item = call(step())
+            if item is sentinel:
+                return
+            yield item
+    finally:
+        aclose = getattr(agen, "aclose", None)
+        if aclose is not None:
+            call(aclose())

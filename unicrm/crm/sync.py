@@ -1,0 +1,184 @@
+"""The sync public API: thin wrappers that run the async engine on the portal loop.
+
+Every method here delegates to its async twin in :mod:`unicrm.crm.asynchronous`; no logic is
+repeated. Iteration hops to the engine once per vendor page, not once per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+from unicrm.adapter.base import WriteResult
+from unicrm.adapter.capabilities import Capabilities
+from unicrm.crm import portal
+from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM
+from unicrm.crm.query import AsyncQuery, warn_plan
+from unicrm.model import Contact, CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.planner import Plan
+
+R = TypeVar("R", Lead, Contact)
+
+
+class Query:
+    """A lazy, immutable query; iterate it to stream records page by page."""
+
+    def __init__(self, inner: AsyncQuery) -> None:
+        self._inner = inner
+
+    @property
+    def inner(self) -> AsyncQuery:
+        """The async query this wraps."""
+        return self._inner
+
+    def filter(self, *predicates: Any, **lookups: Any) -> Query:
+        """Narrow the query (AND)."""
+        return Query(self._inner.filter(*predicates, **lookups))
+
+    def exclude(self, *predicates: Any, **lookups: Any) -> Query:
+        """Drop records matching all given predicates."""
+        return Query(self._inner.exclude(*predicates, **lookups))
+
+    def order_by(self, *fields: str) -> Query:
+        """Sort; ``"-field"`` for descending."""
+        return Query(self._inner.order_by(*fields))
+
+    def limit(self, count: int) -> Query:
+        """At most ``count`` records."""
+        return Query(self._inner.limit(count))
+
+    def only(self, *fields: str) -> Query:
+        """Fetch only these fields."""
+        return Query(self._inner.only(*fields))
+
+    def strict(self, value: bool = True) -> Query:
+        """Refuse full scans instead of warning."""
+        return Query(self._inner.strict(value))
+
+    def explain(self) -> Plan:
+        """The plan (print it)."""
+        return portal.call(self._inner.explain())
+
+    def pages(self) -> Iterator[list[Record]]:
+        """Matching records, one list per vendor page."""
+        plan = self.explain()
+        warn_plan(plan, stacklevel=2)
+        return portal.iterate(self._inner.pages(plan))
+
+    def __iter__(self) -> Iterator[Record]:
+        plan = self.explain()
+        warn_plan(plan, stacklevel=2)
+        return (r for page in portal.iterate(self._inner.pages(plan)) for r in page)
+
+    def to_list(self) -> list[Record]:
+        """All matching records."""
+        return list(self)
+
+    def first(self) -> Record | None:
+        """The first matching record, or None."""
+        return portal.call(self._inner.first())
+
+    def count(self) -> int:
+        """How many records match."""
+        return portal.call(self._inner.count())
+
+    def __repr__(self) -> str:
+        return repr(self._inner).replace("AsyncQuery", "Query")
+
+
+class Collection(Generic[R]):
+    """The leads or contacts of a CRM (sync)."""
+
+    def __init__(self, inner: AsyncCollection[R]) -> None:
+        self._inner = inner
+        self.entity: EntityKind = inner.entity
+
+    def get(self, record_id: str | int) -> R:
+        """One record by id (raises NotFound)."""
+        return portal.call(self._inner.get(record_id))
+
+    def create(self, record: R) -> R:
+        """Create; returns the stored record with its id."""
+        return portal.call(self._inner.create(record))
+
+    def update(self, record: R) -> R:
+        """Replace the stored record with ``record`` (same id)."""
+        return portal.call(self._inner.update(record))
+
+    def create_many(self, records: Sequence[R]) -> list[WriteResult]:
+        """Create in vendor batches; per-item errors are returned."""
+        return portal.call(self._inner.create_many(records))
+
+    def update_many(self, records: Sequence[R]) -> list[WriteResult]:
+        """Update in vendor batches; per-item errors are returned."""
+        return portal.call(self._inner.update_many(records))
+
+    def delete(self, record_id: str | int) -> None:
+        """Delete where the vendor can."""
+        portal.call(self._inner.delete(record_id))
+
+    def all(self) -> Query:
+        """A query over every record."""
+        return Query(self._inner.all())
+
+    def filter(self, *predicates: Any, **lookups: Any) -> Query:
+        """A lazy query."""
+        return Query(self._inner.filter(*predicates, **lookups))
+
+    def custom_fields(self) -> list[CustomFieldDef]:
+        """Custom field definitions."""
+        return portal.call(self._inner.custom_fields())
+
+    def create_custom_field(self, definition: CustomFieldDef) -> CustomFieldDef:
+        """Create a custom field where the vendor allows it."""
+        return portal.call(self._inner.create_custom_field(definition))
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self.all())  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return repr(self._inner).replace("AsyncCollection", "Collection")
+
+
+class CRM:
+    """A sync connection to one CRM (``unicrm.connect(url)``); usable as a context manager."""
+
+    def __init__(self, inner: AsyncCRM) -> None:
+        self._inner = inner
+        self.leads: Collection[Lead] = Collection(inner.leads)
+        self.contacts: Collection[Contact] = Collection(inner.contacts)
+
+    @property
+    def async_crm(self) -> AsyncCRM:
+        """The async CRM this wraps."""
+        return self._inner
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this CRM can do (printable)."""
+        return self._inner.capabilities
+
+    def collection(self, entity: EntityKind | str) -> Collection[Any]:
+        """The collection for ``"lead"`` or ``"contact"``."""
+        return self.leads if EntityKind(entity) is EntityKind.LEAD else self.contacts
+
+    def pipelines(self) -> list[Pipeline]:
+        """Lead pipelines and stages."""
+        return portal.call(self._inner.pipelines())
+
+    def raw(self, method: str, params: Any = None) -> Any:
+        """Call a vendor method directly."""
+        return portal.call(self._inner.raw(method, params))
+
+    def close(self) -> None:
+        """Close connections."""
+        portal.call(self._inner.aclose())
+
+    def __enter__(self) -> CRM:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return repr(self._inner).replace("AsyncCRM", "CRM")

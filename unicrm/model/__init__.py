@@ -1,0 +1,37 @@
+"""The neutral model: immutable records with Python names only, no vendor formats, no I/O."""
+
+from __future__ import annotations
+
+from unicrm.model.converter import configure_converter, make_converter
+from unicrm.model.custom_fields import CustomFieldDef, CustomFieldOption, CustomValue
+from unicrm.model.enums import ContactKind, CustomFieldType, EntityKind, StageSemantic
+from unicrm.model.frozen import FrozenMap, freeze
+from unicrm.model.pipeline import Pipeline, Stage
+from unicrm.model.records import RECORD_TYPES, Contact, Lead, Record
+from unicrm.model.values import ContactLink, Email, Money, Phone, StageRef, UserRef
+
+__all__ = [
+    "RECORD_TYPES",
+    "Contact",
+    "ContactKind",
+    "ContactLink",
+    "CustomFieldDef",
+    "CustomFieldOption",
+    "CustomFieldType",
+    "CustomValue",
+    "Email",
+    "EntityKind",
+    "FrozenMap",
+    "Lead",
+    "Money",
+    "Phone",
+    "Pipeline",
+    "Record",
+    "Stage",
+    "StageRef",
+    "StageSemantic",
+    "UserRef",
+    "configure_converter",
+    "freeze",
+    "make_converter",
+]
