@@ -92,7 +92,11 @@ class Plan:
         estimate = self.estimated_requests
         lines.append(
             "  estimated requests: "
-            + (str(estimate) if estimate is not None else f"unknown (at least {len(self.requests)})")
+            + (
+                str(estimate)
+                if estimate is not None
+                else f"unknown (at least {len(self.requests)})"
+            )
         )
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)

@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+from unicrm.errors import ConfigurationError, NotFound, ValidationError
 
 from unicrm.adapter import Adapter, Capabilities, OrderKey, VendorRequest
-from unicrm.errors import ConfigurationError, NotFound, ValidationError
 from unicrm.model import CustomFieldDef, EntityKind, Lead, Pipeline, Record
 from unicrm.query import ALL, Node, evaluate, lookup
 from unicrm_memory.capabilities import LEVELS, memory_capabilities
@@ -73,7 +73,9 @@ class MemoryAdapter(Adapter):
             raise ConfigurationError(f"unknown memory:// options: {', '.join(sorted(query))}")
         name = (parts.netloc + parts.path).strip("/")
         store = options.get("store") or store_for(name)
-        return cls(store, memory_capabilities(level, page_size), f"memory://{name}?pushdown={level}")
+        return cls(
+            store, memory_capabilities(level, page_size), f"memory://{name}?pushdown={level}"
+        )
 
     def describe(self) -> str:
         return self._label
@@ -105,7 +107,9 @@ class MemoryAdapter(Adapter):
             params["limit"] = limit
         with self.store.lock:
             total = sum(1 for r in self._table(entity).values() if evaluate(predicate, r))
-        pages = max(1, -(-min(total, limit if limit is not None else total) // self.capabilities.page_size))
+        pages = max(
+            1, -(-min(total, limit if limit is not None else total) // self.capabilities.page_size)
+        )
         return VendorRequest(
             endpoint=f"memory.{entity}.scan" if predicate == ALL else f"memory.{entity}.filter",
             params=params,
@@ -113,7 +117,9 @@ class MemoryAdapter(Adapter):
             estimated_requests=pages,
         )
 
-    async def fetch(self, entity: EntityKind, request: VendorRequest) -> AsyncIterator[list[Record]]:
+    async def fetch(
+        self, entity: EntityKind, request: VendorRequest
+    ) -> AsyncIterator[list[Record]]:
         predicate, order, limit = request.payload
         with self.store.lock:
             rows = [r for r in self._table(entity).values() if evaluate(predicate, r)]
@@ -136,7 +142,9 @@ class MemoryAdapter(Adapter):
                     details=(("contacts", f"no contact with id {m}") for m in missing),
                 )
             if record.stage is not None:
-                pipeline = next((p for p in self.store.pipelines if p.id == record.stage.pipeline_id), None)
+                pipeline = next(
+                    (p for p in self.store.pipelines if p.id == record.stage.pipeline_id), None
+                )
                 stage = pipeline.stage(record.stage.stage_id) if pipeline else None
                 if stage is None or stage.semantic is not record.stage.semantic:
                     raise ValidationError(

@@ -17,7 +17,14 @@ EQUALITY = (Op.EQ, Op.IN)
 RANGE = (Op.EQ, Op.LT, Op.LE, Op.GT, Op.GE)
 
 _BASIC_ROWS = {
-    ("id", "stage.id", "stage.pipeline_id", "stage.semantic", "responsible_id", "company_id"): EQUALITY,
+    (
+        "id",
+        "stage.id",
+        "stage.pipeline_id",
+        "stage.semantic",
+        "responsible_id",
+        "company_id",
+    ): EQUALITY,
     ("source", "currency", "first_name", "last_name", "phones", "emails", "origin"): EQUALITY,
     ("amount", "created_at", "updated_at"): RANGE,
     "title": {Op.EQ: EXACT, Op.CONTAINS: NARROWING, Op.STARTSWITH: NARROWING},

@@ -48,7 +48,9 @@ class MemoryStore:
         self.lock = threading.RLock()
         self.clock = clock
         self.records: dict[EntityKind, dict[str, Record]] = {e: {} for e in EntityKind}
-        self.custom_fields: dict[EntityKind, dict[str, CustomFieldDef]] = {e: {} for e in EntityKind}
+        self.custom_fields: dict[EntityKind, dict[str, CustomFieldDef]] = {
+            e: {} for e in EntityKind
+        }
         self.pipelines: list[Pipeline] = [DEFAULT_PIPELINE]
         self._next_id = 1
 

@@ -18,7 +18,6 @@ from unicrm.errors import UnicrmError, UnsupportedOperation
 from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record
 from unicrm.query.nodes import Node, OrderKey
 
-
 #: One item of a batch write: the record as stored, or the error that item got.
 WriteResult = Record | UnicrmError
 
@@ -64,15 +63,11 @@ class Adapter(abc.ABC):
     async def update(self, entity: EntityKind, record: Record) -> Record:
         """Replace the stored record ``record.id`` with ``record``; return it as stored."""
 
-    async def create_many(
-        self, entity: EntityKind, records: Sequence[Record]
-    ) -> list[WriteResult]:
+    async def create_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
         """Create several records (vendor batches where the adapter has them)."""
         return [await self._guard(self.create(entity, r)) for r in records]
 
-    async def update_many(
-        self, entity: EntityKind, records: Sequence[Record]
-    ) -> list[WriteResult]:
+    async def update_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
         """Update several records (vendor batches where the adapter has them)."""
         return [await self._guard(self.update(entity, r)) for r in records]
 
@@ -101,16 +96,14 @@ class Adapter(abc.ABC):
         self, entity: EntityKind, definition: CustomFieldDef
     ) -> CustomFieldDef:
         """Create a custom field; returns it with its vendor key."""
-        raise UnsupportedOperation(
-            f"{self.name} cannot create custom fields", vendor=self.name
-        )
+        raise UnsupportedOperation(f"{self.name} cannot create custom fields", vendor=self.name)
 
     # --- escape hatch and lifecycle ---------------------------------------------------
     async def raw(self, method: str, params: Any = None) -> Any:
         """Call a vendor method the model does not cover; returns the parsed answer."""
         raise UnsupportedOperation(f"{self.name} has no raw calls", vendor=self.name)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
     def describe(self) -> str:

@@ -62,8 +62,9 @@ def _freeze_filters(
 ) -> FrozenMap[FrozenMap[FrozenMap[Pushdown]]]:
     return FrozenMap(
         {
-            str(entity): FrozenMap({f: FrozenMap({o.name: p for o, p in ops.items()})
-                                    for f, ops in table.items()})
+            str(entity): FrozenMap(
+                {f: FrozenMap({o.name: p for o, p in ops.items()}) for f, ops in table.items()}
+            )
             for entity, table in value.items()
         }
     )

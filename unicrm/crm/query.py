@@ -17,11 +17,11 @@ import attrs
 
 from unicrm.errors import QueryError
 from unicrm.model import EntityKind, Record
+from unicrm.planner import FullScanWarning, Plan, plan_query
 from unicrm.query.dsl import F, from_lookups
 from unicrm.query.evaluator import evaluate
 from unicrm.query.fields import field_names, lookup
 from unicrm.query.nodes import ALL, And, Node, Not, OrderKey, _Combinable, fields_of
-from unicrm.planner import FullScanWarning, Plan, plan_query
 
 if TYPE_CHECKING:
     from unicrm.adapter.base import Adapter
@@ -166,9 +166,9 @@ class AsyncQuery:
             for start in range(0, len(rows), self.adapter.capabilities.page_size):
                 yield rows[start : start + self.adapter.capabilities.page_size]
             return
-        async for page in self._raw_pages(plan):
+        async for raw_page in self._raw_pages(plan):
+            page = raw_page if remaining is None else raw_page[:remaining]
             if remaining is not None:
-                page = page[:remaining]
                 remaining -= len(page)
             if page:
                 yield page

@@ -22,7 +22,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _EmulatedDrop(Exception):
+class _EmulatedDropError(Exception):
     """Raised inside the ASGI app to make the server drop the connection mid-response."""
 
 
@@ -31,7 +31,7 @@ class _DropFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, _EmulatedDrop)
+        return not isinstance(exc, _EmulatedDropError)
 
 
 def asgi_app(emulator: Emulator, *, hang_seconds: float = 30.0) -> ASGIApp:
@@ -71,7 +71,7 @@ def asgi_app(emulator: Emulator, *, hang_seconds: float = 30.0) -> ASGIApp:
         response = emulator.handle(request)
         if response.fault == "timeout":
             await asyncio.sleep(hang_seconds)
-            raise _EmulatedDrop("emulated timeout")
+            raise _EmulatedDropError("emulated timeout")
         if response.fault == "reset":
             await send(
                 {
@@ -81,7 +81,7 @@ def asgi_app(emulator: Emulator, *, hang_seconds: float = 30.0) -> ASGIApp:
                 }
             )
             await send({"type": "http.response.body", "body": b'{"result":', "more_body": True})
-            raise _EmulatedDrop("emulated connection reset")
+            raise _EmulatedDropError("emulated connection reset")
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
@@ -134,7 +134,9 @@ class ServerThread:
         self.emulator = emulator
         self.port = port or free_port()
         self._server = uvicorn.Server(_config(emulator, "127.0.0.1", self.port, hang_seconds))
-        self._thread = threading.Thread(target=self._server.run, name="unicrm-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name="unicrm-emulator", daemon=True
+        )
 
     @property
     def base_url(self) -> str:

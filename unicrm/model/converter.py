@@ -42,7 +42,7 @@ def unstructure_custom_value(value: Any) -> Any:
 def structure_custom_value(value: Any) -> Any:
     """Inverse of :func:`unstructure_custom_value`."""
     if isinstance(value, dict) and len(value) == 1:
-        (tag, payload), = value.items()
+        ((tag, payload),) = value.items()
         for name, _kind, _dump, load in _TAGS:
             if name == tag:
                 return load(payload)

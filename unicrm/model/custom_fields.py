@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Union
 
 import attrs
 
 from unicrm.model.enums import CustomFieldType
 
 #: What a custom field value can be: text, number, flag, date, datetime, or several labels.
-CustomValue = Union[str, Decimal, bool, dt.date, dt.datetime, tuple[str, ...], None]
+CustomValue = str | Decimal | bool | dt.date | dt.datetime | tuple[str, ...] | None
 
 
 @attrs.frozen

@@ -57,10 +57,6 @@ def _links(value: Iterable[ContactLink | str] | None) -> tuple[ContactLink, ...]
     return tuple(c if isinstance(c, ContactLink) else ContactLink(c) for c in _tuple(value))
 
 
-def _timestamp() -> Any:
-    return attrs.field(default=None, validator=_aware)
-
-
 @attrs.frozen(kw_only=True)
 class Lead:
     """An inquiry or opportunity moving through a pipeline's stages (see docs/model.md)."""
@@ -91,9 +87,9 @@ class Lead:
     utm_campaign: str | None = None
     utm_content: str | None = None
     utm_term: str | None = None
-    created_at: dt.datetime | None = _timestamp()
-    updated_at: dt.datetime | None = _timestamp()
-    closed_at: dt.datetime | None = _timestamp()
+    created_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    updated_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    closed_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
     custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=freeze)
     extra: FrozenMap[Any] = attrs.field(factory=FrozenMap, converter=freeze)
     raw: FrozenMap[Any] | None = attrs.field(default=None, eq=False, repr=False)
@@ -133,8 +129,8 @@ class Contact:
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=_tags)
     comments: str | None = None
     origin: str | None = None
-    created_at: dt.datetime | None = _timestamp()
-    updated_at: dt.datetime | None = _timestamp()
+    created_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    updated_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
     custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=freeze)
     extra: FrozenMap[Any] = attrs.field(factory=FrozenMap, converter=freeze)
     raw: FrozenMap[Any] | None = attrs.field(default=None, eq=False, repr=False)

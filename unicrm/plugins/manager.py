@@ -98,6 +98,6 @@ def plugin_versions() -> dict[str, str]:
 
 def _dist_version(module: str) -> str:
     try:
-        return importlib.metadata.version(module.split(".")[0])
+        return importlib.metadata.version(module.split(".", maxsplit=1)[0])
     except importlib.metadata.PackageNotFoundError:
         return "unknown"

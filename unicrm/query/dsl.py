@@ -16,9 +16,7 @@ def _spec_for(name: str) -> FieldSpec:
         raise QueryError(f"a field name must be a string, got {type(name).__name__}")
     spec = lookup(name)
     if spec is None:
-        raise QueryError(
-            f"unknown field {name!r}; valid fields: {', '.join(field_names())}"
-        )
+        raise QueryError(f"unknown field {name!r}; valid fields: {', '.join(field_names())}")
     return spec
 
 

@@ -72,27 +72,27 @@ def _spec(
     return FieldSpec(name, type_, entities, getter or _attr(name), multi)
 
 
-S, D, T, I = ValueType.STRING, ValueType.DECIMAL, ValueType.DATETIME, ValueType.ID
+S, D, T, ID = ValueType.STRING, ValueType.DECIMAL, ValueType.DATETIME, ValueType.ID
 _LEAD_ONLY = frozenset({LEAD})
 
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
-        _spec("id", I),
+        _spec("id", ID),
         _spec("title", S, _LEAD_ONLY),
         _spec("amount", D, _LEAD_ONLY, _amount),
         _spec("currency", S, _LEAD_ONLY, _currency),
-        _spec("stage.id", I, _LEAD_ONLY, _stage("stage_id")),
-        _spec("stage.pipeline_id", I, _LEAD_ONLY, _stage("pipeline_id")),
+        _spec("stage.id", ID, _LEAD_ONLY, _stage("stage_id")),
+        _spec("stage.pipeline_id", ID, _LEAD_ONLY, _stage("pipeline_id")),
         _spec("stage.semantic", ValueType.SEMANTIC, _LEAD_ONLY, _stage("semantic")),
-        _spec("responsible_id", I),
+        _spec("responsible_id", ID),
         _spec("source", S),
         _spec("first_name", S),
         _spec("middle_name", S),
         _spec("last_name", S),
         _spec("company_title", S),
         _spec("post", S),
-        _spec("company_id", I),
+        _spec("company_id", ID),
         _spec("comments", S),
         _spec("origin", S),
         _spec("phones", S, getter=lambda r: tuple(p.value for p in r.phones), multi=True),
@@ -100,12 +100,15 @@ FIELDS: dict[str, FieldSpec] = {
         _spec("tags", S, getter=lambda r: tuple(r.tags), multi=True),
         _spec(
             "contact_ids",
-            I,
+            ID,
             _LEAD_ONLY,
             lambda r: tuple(c.contact_id for c in r.contacts),
             multi=True,
         ),
-        *(_spec(f"utm_{p}", S, _LEAD_ONLY) for p in ("source", "medium", "campaign", "content", "term")),
+        *(
+            _spec(f"utm_{p}", S, _LEAD_ONLY)
+            for p in ("source", "medium", "campaign", "content", "term")
+        ),
         _spec("created_at", T),
         _spec("updated_at", T),
         _spec("closed_at", T, _LEAD_ONLY),

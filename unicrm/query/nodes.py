@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -149,7 +149,7 @@ class Const(_Combinable):
 ALL = Const(True)
 NOTHING = Const(False)
 
-Node = Union[Compare, And, Or, Not, Const]
+Node = Compare | And | Or | Not | Const
 
 
 def _wrap(node: Node) -> str:

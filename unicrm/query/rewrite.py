@@ -82,7 +82,10 @@ def negate_compare(node: Compare) -> Node:
     if spec is None or spec.type is ValueType.ANY or spec.multi:
         return Not(node)
     return Or(
-        (Compare(node.field, _ORDER_FLIP[node.op], node.value), Compare(node.field, Op.IS_NULL, True))
+        (
+            Compare(node.field, _ORDER_FLIP[node.op], node.value),
+            Compare(node.field, Op.IS_NULL, True),
+        )
     )
 
 
