@@ -19,7 +19,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -92,7 +92,7 @@ class Search:
         return False
 
 
-Constraint = Union[Values, Bounds, Pairs, Search]
+Constraint = Values | Bounds | Pairs | Search
 Key = tuple[str, ...]
 #: ``NEVER`` from a rule: no record can match (the request is not sent at all).
 NEVER: tuple[tuple[Key, Constraint], ...] = ((("never",), Values(frozenset())),)
