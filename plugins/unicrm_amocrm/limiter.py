@@ -1,0 +1,138 @@
+"""amoCRM's request limits, modelled proactively: 7 requests/s per integration, 50/s per account.
+
+The vendor counts requests per second and answers 429 (then blocks with a 403 HTML page) when
+a client goes over (vendor notes §7.3). A token bucket with a burst would let 14 requests land
+inside one second, so this limiter models the vendor's own rule instead: a *sliding window* —
+at most N request starts in any window of W seconds — with a small safety margin on W for
+the time between our send and the server's arrival stamp.
+
+Slots are reserved under a thread lock and slept for outside it, so one limiter is fair
+(first come, first served) and can be shared by every connection to the same account in the
+process, whatever event loop each runs on. Windows are shared through :func:`limiter_for`:
+one per integration (token/client) and one per account host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+#: The vendor's documented limits (notes §7.3).
+INTEGRATION_RATE = 7
+ACCOUNT_RATE = 50
+#: Added to the one-second window: requests arrive a little later than they leave.
+DEFAULT_MARGIN = 0.05
+#: After a 429 the limiter holds every new request this long (the vendor's warning shot).
+COOL_DOWN = 1.0
+
+
+class SlidingWindow:
+    """At most ``limit`` reservations in any ``window`` seconds (times from ``clock``)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a sliding window needs limit >= 1 and window > 0")
+        self.limit = limit
+        self.window = window
+        self._times: deque[float] = deque()
+
+    def earliest(self, now: float) -> float:
+        """The first time at or after ``now`` when one more request fits.
+
+        Only the last ``limit`` reservations matter, and they are kept in order.
+        """
+        start = max(now, self._times[-1]) if self._times else now
+        if len(self._times) >= self.limit:
+            start = max(start, self._times[0] + self.window)
+        return start
+
+    def reserve(self, when: float) -> None:
+        """Record a request starting at ``when``."""
+        self._times.append(when)
+        while len(self._times) > self.limit:
+            self._times.popleft()
+
+
+class AmoLimiter:
+    """The limiter the amoCRM client acquires before every request.
+
+    Implements the transport's ``Limiter`` protocol (``acquire`` / ``observe``).
+    """
+
+    def __init__(
+        self,
+        windows: tuple[SlidingWindow, ...],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.windows = windows
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._hold_until = 0.0
+
+    async def acquire(self, cost: int = 1) -> None:
+        """Wait for a slot in every window (``cost`` slots for a multi-request call)."""
+        for _ in range(max(1, cost)):
+            with self._lock:
+                now = self._clock()
+                start = max([now, self._hold_until, *(w.earliest(now) for w in self.windows)])
+                for window in self.windows:
+                    window.reserve(start)
+            delay = start - now
+            if delay > 0:
+                await self._sleep(delay)
+
+    def observe(self, view: Any) -> None:
+        """Back off on a 429: nobody starts a request during the cool-down."""
+        if getattr(view, "status", None) == 429:
+            with self._lock:
+                self._hold_until = max(self._hold_until, self._clock() + COOL_DOWN)
+
+
+_shared: dict[tuple[str, ...], SlidingWindow] = {}
+_shared_lock = threading.Lock()
+
+
+def _window(key: tuple[str, ...], limit: int, window: float) -> SlidingWindow:
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None or found.limit != limit or found.window != window:
+            found = _shared[key] = SlidingWindow(limit, window)
+        return found
+
+
+def limiter_for(
+    account: str,
+    integration: str,
+    *,
+    integration_rate: int = INTEGRATION_RATE,
+    account_rate: int = ACCOUNT_RATE,
+    margin: float = DEFAULT_MARGIN,
+) -> AmoLimiter:
+    """A limiter sharing windows with every other connection to the same account/integration.
+
+    ``integration`` identifies the integration (client id, or a digest of the long-lived
+    token — never the token itself).
+    """
+    span = 1.0 + margin
+    return AmoLimiter(
+        (
+            _window(("integration", account, integration), integration_rate, span),
+            _window(("account", account), account_rate, span),
+        )
+    )
+
+
+__all__ = [
+    "ACCOUNT_RATE",
+    "INTEGRATION_RATE",
+    "AmoLimiter",
+    "SlidingWindow",
+    "limiter_for",
+]

@@ -1,0 +1,64 @@
+"""The proactive limiter: never more than N request starts in any window (fake clock)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from unicrm_amocrm.limiter import AmoLimiter, SlidingWindow
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.starts: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _run(limiter: AmoLimiter, fake: FakeTime, n: int) -> list[float]:
+    async def go() -> list[float]:
+        starts = []
+        for _ in range(n):
+            await limiter.acquire()
+            starts.append(fake.now)
+        return starts
+
+    return asyncio.run(go())
+
+
+def _max_in_window(starts: list[float], window: float) -> int:
+    return max(sum(1 for t in starts if s <= t < s + window) for s in starts)
+
+
+def test_seven_per_second_in_any_window() -> None:
+    fake = FakeTime()
+    limiter = AmoLimiter((SlidingWindow(7, 1.0),), clock=fake.clock, sleep=fake.sleep)
+    starts = _run(limiter, fake, 70)
+    assert _max_in_window(starts, 1.0) == 7
+    # and it does not waste the budget: 70 requests take about 9 seconds, not 10+
+    assert 8.9 <= starts[-1] <= 9.1
+
+
+def test_account_window_is_shared() -> None:
+    fake = FakeTime()
+    account = SlidingWindow(10, 1.0)
+    a = AmoLimiter((SlidingWindow(7, 1.0), account), clock=fake.clock, sleep=fake.sleep)
+    b = AmoLimiter((SlidingWindow(7, 1.0), account), clock=fake.clock, sleep=fake.sleep)
+    starts = _run(a, fake, 7) + _run(b, fake, 7)
+    assert _max_in_window(starts, 1.0) <= 10
+
+
+def test_a_429_pauses_everyone() -> None:
+    fake = FakeTime()
+    limiter = AmoLimiter((SlidingWindow(7, 1.0),), clock=fake.clock, sleep=fake.sleep)
+
+    class View:
+        status = 429
+
+    limiter.observe(View())
+    starts = _run(limiter, fake, 1)
+    assert starts[0] >= 1.0
