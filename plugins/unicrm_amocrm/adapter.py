@@ -1,0 +1,368 @@
+"""The amoCRM/Kommo adapter: the core's contract over API v4.
+
+Reads are compiled by :mod:`unicrm_amocrm.compiler`, paged concurrently by
+:mod:`unicrm_amocrm.reading` and mapped by :mod:`unicrm_amocrm.mapping`. Writes go in vendor
+batches (``write_batch_size``, 50 by default) and are read back in one list request per batch,
+so callers get records as stored. Lead-contact links travel inside the create request and are
+diffed into mass ``link``/``unlink`` calls on update. Account metadata (currency, pipelines,
+custom fields) is read once and cached (:class:`~unicrm_amocrm.schema.AccountSchema`);
+pipelines are re-read when older than ``schema_ttl`` seconds, field definitions when a query or
+a record names a field the cache does not know.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from unicrm.adapter import Adapter, OrderKey, VendorRequest, WriteResult
+from unicrm.errors import NotFound, UnicrmError, ValidationError
+from unicrm.model import Contact, CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.query import Node, fields_of
+from unicrm_amocrm.capabilities import MAX_PAGE_SIZE, amocrm_capabilities
+from unicrm_amocrm.compiler import ListQuery, compile_list
+from unicrm_amocrm.custom_values import definition_of, new_field_payload
+from unicrm_amocrm.linking import link_changes
+from unicrm_amocrm.mapping import make_converter
+from unicrm_amocrm.reading import pages
+from unicrm_amocrm.records import contact_to_wire, lead_to_wire
+from unicrm_amocrm.schema import (
+    ENTITY_PATH,
+    ORIGIN_CODE,
+    AccountSchema,
+    parse_field,
+    parse_pipeline,
+)
+
+VENDOR = "amocrm"
+RECORD_TYPE = {EntityKind.LEAD: Lead, EntityKind.CONTACT: Contact}
+TO_WIRE = {EntityKind.LEAD: lead_to_wire, EntityKind.CONTACT: contact_to_wire}
+
+
+class Client(Protocol):
+    """What the adapter needs from :class:`~unicrm_amocrm.client.AmoClient`."""
+
+    async def call(
+        self, method: str, path: str, *, params: Any = None, json: Any = None
+    ) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+@attrs.frozen
+class AdapterSettings:
+    """Tunables (connection options ``write_batch_size``, ``concurrency``, ``schema_ttl``)."""
+
+    write_batch_size: int = 50
+    concurrency: int = 7
+    schema_ttl: float = 60.0
+
+
+class AmoCRMAdapter(Adapter):
+    """An adapter over one amoCRM/Kommo account."""
+
+    name = VENDOR
+
+    def __init__(self, client: Client, settings: AdapterSettings = AdapterSettings()) -> None:
+        self.client = client
+        self.settings = settings
+        self.capabilities = amocrm_capabilities(settings.write_batch_size)
+        self._schema: AccountSchema | None = None
+        self._pipelines_read = 0.0
+
+    def describe(self) -> str:
+        return self.client.describe()
+
+    # --- account metadata -------------------------------------------------------------
+    async def _list_all(self, path: str, key: str) -> list[Any]:
+        items: list[Any] = []
+        page = 1
+        while True:
+            body = await self.client.call(
+                "GET", path, params=[("page", str(page)), ("limit", str(MAX_PAGE_SIZE))]
+            )
+            found = ((body or {}).get("_embedded") or {}).get(key) or []
+            items.extend(found)
+            if not found or not ((body or {}).get("_links") or {}).get("next"):
+                return items
+            page += 1
+
+    async def _read_fields(self, entity: EntityKind) -> list[Any]:
+        raw = await self._list_all(f"/api/v4/{ENTITY_PATH[entity]}/custom_fields", "custom_fields")
+        return [parse_field(f) for f in raw]
+
+    async def _read_pipelines(self) -> tuple[Pipeline, ...]:
+        raw = await self._list_all("/api/v4/leads/pipelines", "pipelines")
+        self._pipelines_read = time.monotonic()
+        return tuple(parse_pipeline(p) for p in raw)
+
+    async def schema(self, *, fresh_fields: bool = False) -> AccountSchema:
+        """The cached account snapshot (read on first use)."""
+        if self._schema is None:
+            account = await self.client.call("GET", "/api/v4/account") or {}
+            self._schema = AccountSchema(
+                currency=str(account.get("currency") or "RUB"),
+                pipelines=await self._read_pipelines(),
+                fields={e: tuple(await self._read_fields(e)) for e in ENTITY_PATH},
+            )
+            return self._schema
+        if fresh_fields:
+            for entity in ENTITY_PATH:
+                self._schema = self._schema.with_fields(entity, await self._read_fields(entity))
+        if time.monotonic() - self._pipelines_read > self.settings.schema_ttl:
+            self._schema = attrs.evolve(self._schema, pipelines=await self._read_pipelines())
+        return self._schema
+
+    async def _schema_knowing(self, entity: EntityKind, keys: set[str]) -> AccountSchema:
+        """The schema, re-read once if it lacks one of the custom ``keys`` (or origin)."""
+        schema = await self.schema()
+        if any(self._missing(schema, entity, k) for k in keys):
+            schema = await self.schema(fresh_fields=True)
+        return schema
+
+    @staticmethod
+    def _missing(schema: AccountSchema, entity: EntityKind, key: str) -> bool:
+        if key == "origin":
+            return schema.field_by_code(entity, ORIGIN_CODE) is None
+        return schema.field_by_key(entity, key) is None
+
+    async def _ensure_origin_field(self, entity: EntityKind) -> AccountSchema:
+        schema = await self._schema_knowing(entity, {"origin"})
+        if schema.field_by_code(entity, ORIGIN_CODE) is None:
+            await self.client.call(
+                "POST",
+                f"/api/v4/{ENTITY_PATH[entity]}/custom_fields",
+                json=[{"name": "unicrm origin", "type": "text", "code": ORIGIN_CODE}],
+            )
+            schema = await self.schema(fresh_fields=True)
+        return schema
+
+    # --- reading -----------------------------------------------------------------------
+    def _records(self, entity: EntityKind, items: Sequence[Any], schema: AccountSchema) -> list[Any]:
+        converter = make_converter(schema)
+        return [converter.structure(item, RECORD_TYPE[entity]) for item in items]
+
+    async def get(self, entity: EntityKind, record_id: str) -> Record:
+        path = f"/api/v4/{ENTITY_PATH[entity]}"
+        missing = NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+        if not (record_id.isascii() and record_id.isdigit()):
+            raise missing
+        params = [("with", "contacts")] if entity is EntityKind.LEAD else None
+        try:
+            body = await self.client.call("GET", f"{path}/{record_id}", params=params)
+        except NotFound:
+            raise missing from None
+        if not body:
+            raise missing  # amoCRM answers 204 for a missing id (notes §4.3)
+        record: Record = self._records(entity, [body], await self.schema())[0]
+        return record
+
+    async def compile(
+        self,
+        entity: EntityKind,
+        predicate: Node,
+        *,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        fields: frozenset[str] | None = None,
+    ) -> VendorRequest:
+        keys = {f.split(".", 1)[1] for f in fields_of(predicate) if f.startswith("custom.")}
+        if "origin" in fields_of(predicate):
+            keys.add("origin")
+        schema = await self._schema_knowing(entity, keys)
+        return compile_list(
+            entity, predicate, schema, order=order, limit=limit, page_size=MAX_PAGE_SIZE
+        )
+
+    async def fetch(
+        self, entity: EntityKind, request: VendorRequest
+    ) -> AsyncIterator[list[Record]]:
+        query: ListQuery = request.payload
+        if query.never:
+            return
+        schema = await self.schema()
+
+        async def get_page(number: int, size: int) -> Any:
+            params = [*query.params, ("page", str(number)), ("limit", str(size))]
+            return await self.client.call("GET", query.path, params=params)
+
+        async for page in pages(
+            get_page,
+            ENTITY_PATH[entity],
+            page_size=MAX_PAGE_SIZE,
+            limit=query.limit,
+            concurrency=self.settings.concurrency,
+        ):
+            yield self._records(entity, page.items, schema)
+
+    async def _read_ids(self, entity: EntityKind, ids: Sequence[str]) -> dict[str, Record]:
+        """Records by id, read back in list requests of up to 250 ids."""
+        found: dict[str, Record] = {}
+        schema = await self.schema()
+        path = f"/api/v4/{ENTITY_PATH[entity]}"
+        for start in range(0, len(ids), MAX_PAGE_SIZE):
+            chunk = ids[start : start + MAX_PAGE_SIZE]
+            params = [("filter[id][]", i) for i in chunk] + [("limit", str(MAX_PAGE_SIZE))]
+            if entity is EntityKind.LEAD:
+                params.append(("with", "contacts"))
+            body = await self.client.call("GET", path, params=params)
+            items = ((body or {}).get("_embedded") or {}).get(ENTITY_PATH[entity]) or []
+            for record in self._records(entity, items, schema):
+                found[record.id or ""] = record
+        return found
+
+    # --- writing -----------------------------------------------------------------------
+    async def _write_schema(self, entity: EntityKind, records: Sequence[Record]) -> AccountSchema:
+        if any(r.origin for r in records):
+            return await self._ensure_origin_field(entity)
+        keys = {k for r in records for k in r.custom}
+        return await self._schema_knowing(entity, keys)
+
+    async def _batches(
+        self, entity: EntityKind, records: Sequence[Record], *, update: bool
+    ) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        size = self.settings.write_batch_size
+        for start in range(0, len(records), size):
+            results.extend(await self._write_batch(entity, records[start : start + size], update))
+        return results
+
+    async def _write_batch(
+        self, entity: EntityKind, batch: Sequence[Record], update: bool
+    ) -> list[WriteResult]:
+        schema = await self._write_schema(entity, batch)
+        wires: list[Any] = []
+        errors: dict[int, UnicrmError] = {}
+        for index, record in enumerate(batch):
+            try:
+                wire = TO_WIRE[entity](record, schema, update=update)  # type: ignore[operator]
+            except UnicrmError as exc:
+                errors[index] = exc
+                continue
+            wires.append({**wire, "request_id": str(index)})
+        if not wires:
+            return [errors[i] for i in range(len(batch))]
+        ids = await self._send_batch(entity, wires, update, errors)
+        if update:
+            await self._relink(entity, [batch[i] for i in ids])
+        stored = await self._read_ids(entity, list(ids.values()))
+        results: list[WriteResult] = []
+        for index in range(len(batch)):
+            if index in errors:
+                results.append(errors[index])
+            else:
+                found = stored.get(ids.get(index, ""))
+                results.append(found or NotFound(f"no {entity} {batch[index].id}", vendor=VENDOR))
+        return results
+
+    async def _send_batch(
+        self, entity: EntityKind, wires: list[Any], update: bool, errors: dict[int, UnicrmError]
+    ) -> dict[int, str]:
+        """Send one batch; on a validation error, send the items one by one to place blame."""
+        method = "PATCH" if update else "POST"
+        path = f"/api/v4/{ENTITY_PATH[entity]}"
+        try:
+            body = await self.client.call(method, path, json=wires)
+        except ValidationError:
+            if len(wires) == 1:
+                raise
+            ids: dict[int, str] = {}
+            for wire in wires:
+                index = int(wire["request_id"])
+                try:
+                    ids.update(await self._send_batch(entity, [wire], update, errors))
+                except UnicrmError as exc:
+                    errors[index] = exc
+            return ids
+        items = ((body or {}).get("_embedded") or {}).get(ENTITY_PATH[entity]) or []
+        by_request = {str(i.get("request_id")): str(i["id"]) for i in items}
+        return {
+            int(w["request_id"]): by_request[w["request_id"]]
+            for w in wires
+            if w["request_id"] in by_request
+        }
+
+    async def _relink(self, entity: EntityKind, records: Sequence[Record]) -> None:
+        """Make links (lead contacts, companies) match ``records`` with two mass calls."""
+        stored = await self._read_ids(entity, [r.id or "" for r in records])
+        link, unlink = link_changes(records, stored)
+        path = f"/api/v4/{ENTITY_PATH[entity]}"
+        if unlink:
+            await self.client.call("POST", f"{path}/unlink", json=unlink)
+        if link:
+            await self.client.call("POST", f"{path}/link", json=link)
+
+    async def create(self, entity: EntityKind, record: Record) -> Record:
+        return _raise_or_record((await self._batches(entity, [record], update=False))[0])
+
+    async def update(self, entity: EntityKind, record: Record) -> Record:
+        if not (record.id or "").isdigit():
+            raise NotFound(f"no {entity} with id {record.id!r}", vendor=VENDOR)
+        await self.get(entity, record.id or "")
+        return _raise_or_record((await self._batches(entity, [record], update=True))[0])
+
+    async def create_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
+        return await self._batches(entity, records, update=False)
+
+    async def update_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
+        return await self._batches(entity, records, update=True)
+
+    # --- reference data ---------------------------------------------------------------
+    async def pipelines(self) -> list[Pipeline]:
+        return list((await self.schema()).pipelines)
+
+    async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
+        schema = await self.schema()
+        found = (definition_of(f) for f in schema.fields_of(entity))
+        return [d for d in found if d is not None]
+
+    async def create_custom_field(
+        self, entity: EntityKind, definition: CustomFieldDef
+    ) -> CustomFieldDef:
+        schema = await self.schema(fresh_fields=True)
+        if schema.field_by_key(entity, definition.key) is not None:
+            raise ValidationError(
+                f"a {entity} custom field {definition.key!r} exists already", vendor=VENDOR
+            )
+        await self.client.call(
+            "POST",
+            f"/api/v4/{ENTITY_PATH[entity]}/custom_fields",
+            json=[new_field_payload(definition)],
+        )
+        schema = await self.schema(fresh_fields=True)
+        field = schema.field_by_key(entity, definition.key)
+        created = definition_of(field) if field is not None else None
+        if created is None:
+            raise ValidationError(
+                f"amocrm did not keep the code {definition.key!r} of the new field",
+                vendor=VENDOR,
+            )
+        return created
+
+    async def raw(self, method: str, params: Any = None) -> Any:
+        """``raw("GET /api/v4/account")``; ``params`` is the query (GET) or JSON body."""
+        verb, _, path = method.partition(" ")
+        if verb.upper() not in ("GET", "POST", "PATCH") or not path.startswith("/api/v4/"):
+            raise ValidationError(
+                "raw calls look like 'GET /api/v4/...' (GET, POST or PATCH)", vendor=VENDOR
+            )
+        if verb.upper() == "GET":
+            return await self.client.call("GET", path, params=params)
+        return await self.client.call(verb.upper(), path, json=params)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _raise_or_record(result: WriteResult) -> Record:
+    if isinstance(result, UnicrmError):
+        raise result
+    return result
+
+
+__all__ = ["AdapterSettings", "AmoCRMAdapter"]
