@@ -143,7 +143,9 @@ class AmoCRMAdapter(Adapter):
         return schema
 
     # --- reading -----------------------------------------------------------------------
-    def _records(self, entity: EntityKind, items: Sequence[Any], schema: AccountSchema) -> list[Any]:
+    def _records(
+        self, entity: EntityKind, items: Sequence[Any], schema: AccountSchema
+    ) -> list[Any]:
         converter = make_converter(schema)
         return [converter.structure(item, RECORD_TYPE[entity]) for item in items]
 

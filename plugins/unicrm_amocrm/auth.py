@@ -148,7 +148,9 @@ def _oauth(
             "amocrm OAuth needs code=... (an authorization code) or token_store=... holding a "
             "token pair"
         )
-    return AuthSetup(BearerAuth(TokenRefresher(store, app.refresh)), f"oauth:{app.client_id}", startup)
+    return AuthSetup(
+        BearerAuth(TokenRefresher(store, app.refresh)), f"oauth:{app.client_id}", startup
+    )
 
 
 def make_auth(

@@ -150,9 +150,7 @@ class AmoClient:
             base_url, transport=transport, timeout=timeout, auth=auth, max_connections=20
         )
 
-    async def call(
-        self, method: str, path: str, *, params: Any = None, json: Any = None
-    ) -> Any:
+    async def call(self, method: str, path: str, *, params: Any = None, json: Any = None) -> Any:
         """Send one request (limited, retried, classified); the parsed JSON, or None for 204."""
         if self._startup is not None:
             startup, self._startup = self._startup, None
