@@ -71,7 +71,8 @@ def _read_labels(field: AmoField, values: list[Mapping[str, Any]]) -> CustomValu
 
 def _bad(field: AmoField, value: object) -> ValidationError:
     return ValidationError(
-        f"custom.{field.key}: amocrm field {field.name!r} ({field.type}) cannot hold {type(value).__name__} {value!r}",
+        f"custom.{field.key}: amocrm field {field.name!r} ({field.type}) cannot hold "
+        f"{type(value).__name__} {value!r}",
         vendor=VENDOR,
         details=((f"custom.{field.key}", f"expected a {field.type} value"),),
     )
@@ -115,7 +116,8 @@ def _enum_ids(field: AmoField, labels: tuple[str, ...]) -> list[dict[str, Any]]:
         if found is None:
             options = ", ".join(repr(e.value) for e in field.enums)
             raise ValidationError(
-                f"custom.{field.key}: amocrm field {field.name!r} has no option {label!r}; options: {options}",
+                f"custom.{field.key}: amocrm field {field.name!r} has no option {label!r}; "
+                f"options: {options}",
                 vendor=VENDOR,
                 details=((f"custom.{field.key}", "unknown option"),),
             )

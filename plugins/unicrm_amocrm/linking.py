@@ -50,7 +50,7 @@ def link_changes(
         for target, metadata in want.items():
             if have.get(target) != metadata:
                 link.append(_item(record_id, target, metadata))
-        for target, metadata in have.items():
+        for target in have:
             if target not in want:
                 unlink.append(_item(record_id, target, {}))
     return link, unlink

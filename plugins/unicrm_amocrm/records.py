@@ -281,7 +281,7 @@ def _multitext_items(record: Contact, schema: AccountSchema, clear: bool) -> lis
 def _custom_items(
     record: Lead | Contact, schema: AccountSchema, clear: bool
 ) -> list[dict[str, Any]]:
-    items = []
+    items: list[dict[str, Any]] = []
     for key, value in record.custom.items():
         field = schema.field_by_key(record.kind, key)
         if field is None or field.type not in VALUE_CODECS:

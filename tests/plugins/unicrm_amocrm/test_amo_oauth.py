@@ -74,7 +74,7 @@ def test_one_refresh_per_expiry_under_concurrency() -> None:
                     clock.advance(DAY + 1)
             try:
                 crm.raw("GET /api/v4/account")
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            except BaseException as exc:  # collected and asserted below
                 failures.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(THREADS)]
