@@ -146,7 +146,7 @@ def _literals(node: Node) -> list[Node]:
         return [node]
     if isinstance(node, Const):
         return []
-    return [lit for item in node.items for lit in _literals(item)]  # type: ignore[union-attr]
+    return [lit for item in node.items for lit in _literals(item)]
 
 
 async def plan_query(

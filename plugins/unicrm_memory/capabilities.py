@@ -8,6 +8,8 @@ substring search only as a narrowing pre-filter), ``full`` pushes any boolean tr
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from unicrm.adapter import CUSTOM_FIELDS, BooleanSupport, Capabilities, Pushdown, filter_table
 from unicrm.model import EntityKind
 from unicrm.query import FIELDS, Op
@@ -16,7 +18,7 @@ EXACT, NARROWING = Pushdown.EXACT, Pushdown.NARROWING
 EQUALITY = (Op.EQ, Op.IN)
 RANGE = (Op.EQ, Op.LT, Op.LE, Op.GT, Op.GE)
 
-_BASIC_ROWS = {
+_BASIC_ROWS: dict[str | tuple[str, ...], Mapping[Op, Pushdown] | Iterable[Op]] = {
     (
         "id",
         "stage.id",

@@ -63,16 +63,19 @@ class MemoryStore:
     def stored(self, record: Record, record_id: str, created: dt.datetime | None) -> Record:
         """``record`` as the store keeps it: id, vendor, timestamps and closed_at set."""
         now = self.clock()
-        changes: dict[str, object] = {
-            "id": record_id,
-            "vendor": "memory",
-            "created_at": created or now,
-            "updated_at": now,
-        }
         if isinstance(record, Lead):
             final = record.stage is not None and record.stage.semantic is not StageSemantic.OPEN
-            changes["closed_at"] = (record.closed_at or now) if final else None
-        return attrs.evolve(record, **changes)  # type: ignore[misc]
+            return attrs.evolve(
+                record,
+                id=record_id,
+                vendor="memory",
+                created_at=created or now,
+                updated_at=now,
+                closed_at=(record.closed_at or now) if final else None,
+            )
+        return attrs.evolve(
+            record, id=record_id, vendor="memory", created_at=created or now, updated_at=now
+        )
 
 
 _named: dict[str, MemoryStore] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unicrm.adapter.base import Adapter, OrderKey, WriteResult
+from unicrm.adapter.base import Adapter, WriteResult
 from unicrm.adapter.capabilities import (
     CUSTOM_FIELDS,
     BooleanSupport,
@@ -12,6 +12,7 @@ from unicrm.adapter.capabilities import (
     filter_table,
 )
 from unicrm.adapter.request import VendorRequest
+from unicrm.query.nodes import OrderKey
 
 __all__ = [
     "CUSTOM_FIELDS",

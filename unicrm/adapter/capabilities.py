@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -70,6 +71,10 @@ def _freeze_filters(
     )
 
 
+def _freeze_orderable(value: Mapping[Any, Iterable[str]]) -> FrozenMap[frozenset[str]]:
+    return FrozenMap({str(k): frozenset(v) for k, v in value.items()})
+
+
 @attrs.frozen
 class Capabilities:
     """Everything the planner and the compliance suite need to know about an adapter."""
@@ -81,8 +86,7 @@ class Capabilities:
     )
     boolean: BooleanSupport = BooleanSupport.CONJUNCTIVE
     orderable: FrozenMap[frozenset[str]] = attrs.field(
-        factory=FrozenMap,
-        converter=lambda m: FrozenMap({str(k): frozenset(v) for k, v in m.items()}),
+        factory=FrozenMap, converter=_freeze_orderable
     )
     page_size: int = 50
     max_page_size: int = 50

@@ -90,7 +90,7 @@ class Collection(Generic[R]):
     """The leads or contacts of a CRM (sync)."""
 
     def __init__(self, inner: AsyncCollection[R]) -> None:
-        self._inner = inner
+        self._inner: AsyncCollection[R] = inner
         self.entity: EntityKind = inner.entity
 
     def get(self, record_id: str | int) -> R:

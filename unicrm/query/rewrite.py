@@ -53,7 +53,7 @@ def simplify(node: Node) -> Node:
             if child == identity:
                 continue
             if type(child) is type(node):
-                items.extend(child.items)  # type: ignore[union-attr]
+                items.extend(child.items)
             else:
                 items.append(child)
         unique = _unique(items)
