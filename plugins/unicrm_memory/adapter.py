@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
-from unicrm.errors import ConfigurationError, NotFound, ValidationError
 
 from unicrm.adapter import Adapter, Capabilities, OrderKey, VendorRequest
+from unicrm.errors import ConfigurationError, NotFound, ValidationError
 from unicrm.model import CustomFieldDef, EntityKind, Lead, Pipeline, Record
 from unicrm.query import ALL, Node, evaluate, lookup
 from unicrm_memory.capabilities import LEVELS, memory_capabilities
