@@ -1,3 +1,5 @@
 """The unicrm command."""
+
+
 def main() -> None:
     raise SystemExit("unicrm: CLI not built yet")

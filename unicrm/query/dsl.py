@@ -32,7 +32,8 @@ class F:
         self.spec = _spec_for(name)
         self.name = name
 
-    def _compare(self, op: Op, value: Any) -> Compare:
+    def compare(self, op: Op, value: Any) -> Compare:
+        """``field <op> value`` for any operator (checked like the operator methods)."""
         spec = self.spec
         allowed = MULTI_OPS & ALLOWED_OPS[spec.type] if spec.multi else ALLOWED_OPS[spec.type]
         if op not in allowed:
@@ -52,40 +53,40 @@ class F:
         return Compare(self.name, op, checked)
 
     def __eq__(self, value: object) -> Compare:  # type: ignore[override]
-        return self._compare(Op.EQ, value)
+        return self.compare(Op.EQ, value)
 
     def __ne__(self, value: object) -> Compare:  # type: ignore[override]
-        return self._compare(Op.NE, value)
+        return self.compare(Op.NE, value)
 
     def __lt__(self, value: Any) -> Compare:
-        return self._compare(Op.LT, value)
+        return self.compare(Op.LT, value)
 
     def __le__(self, value: Any) -> Compare:
-        return self._compare(Op.LE, value)
+        return self.compare(Op.LE, value)
 
     def __gt__(self, value: Any) -> Compare:
-        return self._compare(Op.GT, value)
+        return self.compare(Op.GT, value)
 
     def __ge__(self, value: Any) -> Compare:
-        return self._compare(Op.GE, value)
+        return self.compare(Op.GE, value)
 
     __hash__ = None  # type: ignore[assignment]
 
     def in_(self, values: Iterable[Any]) -> Compare:
         """The field equals one of ``values`` (for multi-valued fields: any value does)."""
-        return self._compare(Op.IN, values)
+        return self.compare(Op.IN, values)
 
     def not_in(self, values: Iterable[Any]) -> Compare:
         """The field equals none of ``values`` (null included)."""
-        return self._compare(Op.NOT_IN, values)
+        return self.compare(Op.NOT_IN, values)
 
     def contains(self, text: str) -> Compare:
         """The text contains ``text`` (case-sensitive; see docs/query.md)."""
-        return self._compare(Op.CONTAINS, text)
+        return self.compare(Op.CONTAINS, text)
 
     def startswith(self, text: str) -> Compare:
         """The text starts with ``text`` (case-sensitive)."""
-        return self._compare(Op.STARTSWITH, text)
+        return self.compare(Op.STARTSWITH, text)
 
     def is_null(self, value: bool = True) -> Compare:
         """The field is empty (``value=False``: is not empty)."""

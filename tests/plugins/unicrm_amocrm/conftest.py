@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from unicrm_amocrm.schema import AccountSchema, AmoField, FieldEnum, parse_pipeline
 
 from unicrm.model import EntityKind
+from unicrm_amocrm.schema import AccountSchema, AmoField, FieldEnum, parse_pipeline
 
 PIPELINES = (
     {

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 import pytest
-from unicrm_amocrm.client import AmoClient, base_url_of
 
 from unicrm.errors import AccountBlocked, ConfigurationError, ValidationError
 from unicrm.transport import NoLimiter, RetryPolicy
+from unicrm_amocrm.client import AmoClient, base_url_of
 
 HTML = "<html><body><h1>403 Forbidden</h1>nginx</body></html>"
 

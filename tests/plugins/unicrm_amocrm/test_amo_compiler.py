@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from unicrm_amocrm.compiler import ListQuery, compile_list
 
 from unicrm.errors import QueryError
 from unicrm.model import EntityKind
 from unicrm.query import ALL, F, Not, normalise
+from unicrm_amocrm.compiler import ListQuery, compile_list
 
 LEAD, CONTACT = EntityKind.LEAD, EntityKind.CONTACT
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)  # 1704067200

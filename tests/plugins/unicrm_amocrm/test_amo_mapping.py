@@ -8,8 +8,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from unicrm_amocrm.mapping import make_converter
-from unicrm_amocrm.records import contact_to_wire, lead_to_wire
 
 from unicrm.errors import ValidationError
 from unicrm.model import (
@@ -23,6 +21,8 @@ from unicrm.model import (
     StageRef,
     StageSemantic,
 )
+from unicrm_amocrm.mapping import make_converter
+from unicrm_amocrm.records import contact_to_wire, lead_to_wire
 
 UTC = dt.timezone.utc
 

@@ -6,6 +6,7 @@ import asyncio
 import random
 
 import pytest
+
 from unicrm_amocrm.reading import pages, parse_page
 
 
