@@ -1,0 +1,66 @@
+"""The click group behind ``unicrm`` and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from unicrm import __version__
+from unicrm.cli.cmd_plugins import plugins_command
+from unicrm.cli.cmd_sandbox import sandbox_command
+from unicrm.cli.output import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_VENDOR
+from unicrm.errors import (
+    ConfigurationError,
+    QueryError,
+    TransportError,
+    UnicrmError,
+    UnsupportedOperation,
+    VendorError,
+)
+from unicrm.transport import redact
+
+#: Error class -> exit code (first match wins).
+EXIT_CODES: tuple[tuple[type[UnicrmError], int], ...] = (
+    (ConfigurationError, EXIT_CONFIG),
+    (QueryError, EXIT_CONFIG),
+    (UnsupportedOperation, EXIT_CONFIG),
+    (TransportError, EXIT_VENDOR),
+    (VendorError, EXIT_VENDOR),
+    (UnicrmError, EXIT_VENDOR),
+)
+
+
+class _Group(click.Group):
+    """A group that turns unicrm errors into one redacted line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UnicrmError as exc:
+            code = next(c for kind, c in EXIT_CODES if isinstance(exc, kind))
+            click.echo(f"unicrm: {type(exc).__name__}: {redact(str(exc))}", err=True)
+            ctx.exit(code)
+        except KeyboardInterrupt:
+            click.echo("unicrm: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="unicrm")
+def cli() -> None:
+    """unicrm: one model and query language over many CRMs; migrate between them.
+
+    Secrets come from environment variables (UNICRM_AMOCRM_TOKEN, ...) or the config file
+    ($UNICRM_CONFIG or ~/.config/unicrm/config.toml), never only from the command line.
+    """
+
+
+cli.add_command(plugins_command)
+cli.add_command(sandbox_command)
+
+
+def main() -> None:
+    """Entry point of the ``unicrm`` script."""
+    cli.main(args=sys.argv[1:], prog_name="unicrm")

@@ -1,0 +1,87 @@
+"""``unicrm sandbox <vendor>``: serve a vendor emulator over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from unicrm.cli.output import EXIT_CONFIG, fail
+from unicrm.emulation import SandboxOptions, SandboxSpec, free_port, serve
+from unicrm.plugins import sandboxes
+
+
+def find_sandbox(name: str) -> SandboxSpec:
+    """The registered sandbox called ``name``; exits with a clear message when missing."""
+    found = {s.name: s for s in sandboxes()}
+    if name not in found:
+        known = ", ".join(sorted(found)) or "none (no plugin registers a sandbox)"
+        fail(f"no sandbox named {name!r}; available: {known}", EXIT_CONFIG)
+    return found[name]
+
+
+@click.command("sandbox")
+@click.argument("vendor")
+@click.option("--port", type=int, default=0, show_default=True, help="Port (0: a free one).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Records to seed.")
+@click.option(
+    "--limits",
+    type=click.Choice(["vendor", "off"]),
+    default="vendor",
+    show_default=True,
+    help="Apply the vendor's real rate limits, or none.",
+)
+@click.option("--latency", type=float, default=0.0, help="Added latency per request, in ms.")
+@click.option("--faults", type=float, default=0.0, help="Fraction of requests that fail (0..1).")
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help="SQLite state file.")
+@click.option(
+    "--webhook",
+    envvar="UNICRM_SANDBOX_WEBHOOK",
+    default=None,
+    help="Bitrix24 webhook USER/CODE to accept (env UNICRM_SANDBOX_WEBHOOK).",
+)
+@click.option(
+    "--token",
+    envvar="UNICRM_SANDBOX_TOKEN",
+    default=None,
+    help="amoCRM long-lived token to accept (env UNICRM_SANDBOX_TOKEN).",
+)
+@click.option("--random-seed", type=int, default=0, help="Seed for data and fault generation.")
+def sandbox_command(  # noqa: PLR0917 - one parameter per click option
+    vendor: str,
+    port: int,
+    seed: int,
+    limits: str,
+    latency: float,
+    faults: float,
+    db: str | None,
+    webhook: str | None,
+    token: str | None,
+    random_seed: int,
+) -> None:
+    """Serve VENDOR's emulator on 127.0.0.1 until Ctrl-C.
+
+    The first line printed is the base URL; the following lines say how to connect.
+    """
+    spec = find_sandbox(vendor)
+    if not 0.0 <= faults <= 1.0:
+        fail("--faults is a fraction between 0 and 1")
+    options = SandboxOptions(
+        port=port or free_port(),
+        seed=seed,
+        limits=limits,
+        latency_ms=latency,
+        faults=faults,
+        db=db,
+        webhook=webhook,
+        token=token,
+        random_seed=random_seed,
+    )
+    sandbox = spec.create(options)
+    for line in sandbox.banner:
+        click.echo(line)
+    sys.stdout.flush()
+    try:
+        serve(sandbox.emulator, port=options.port)
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        pass
