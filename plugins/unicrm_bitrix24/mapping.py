@@ -1,0 +1,385 @@
+"""The Bitrix24 wire mapping: classic ``crm.lead.*``/``crm.contact.*`` rows <-> neutral records.
+
+Both entities
+  * ``ID`` <-> ``id`` (string on the wire); ``vendor`` is ``"bitrix24"``.
+  * ``NAME``/``SECOND_NAME``/``LAST_NAME`` <-> ``first_name``/``middle_name``/``last_name``;
+    ``POST`` <-> ``post``; ``COMMENTS`` <-> ``comments``; ``SOURCE_ID`` <-> ``source``.
+  * ``ASSIGNED_BY_ID`` <-> ``responsible_id``; ``COMPANY_ID`` <-> ``company_id`` (``"0"`` and
+    ``null`` read as none).
+  * ``PHONE``/``EMAIL`` <-> ``phones``/``emails`` (:mod:`unicrm_bitrix24.multifields`); an
+    update replaces the stored list exactly (entries rewritten in place, surplus deleted).
+  * ``ORIGINATOR_ID == "unicrm"`` + ``ORIGIN_ID`` <-> ``origin``; a foreign originator is kept
+    in ``extra`` and written back unchanged.
+  * ``DATE_CREATE``/``DATE_MODIFY`` -> ``created_at``/``updated_at`` (read-only on the vendor).
+  * ``UF_CRM_*`` with a known type -> ``custom[<code without UF_CRM_>]``; other user fields and
+    every other vendor key are kept in ``extra`` under their own names. Of those, only the
+    writable ones (:data:`WRITABLE_EXTRA`, untyped ``UF_CRM_*``) are written back.
+  * ``tags`` have no place on Bitrix24: writing a record with tags is a ValidationError.
+
+Leads
+  * ``TITLE`` <-> ``title``; ``COMPANY_TITLE`` <-> ``company_title``; ``UTM_*`` <-> ``utm_*``.
+  * ``OPPORTUNITY`` + ``CURRENCY_ID`` <-> ``amount``; an empty ``OPPORTUNITY`` reads as none.
+  * ``STATUS_ID`` + ``STATUS_SEMANTIC_ID`` <-> ``stage`` in the one implicit pipeline ``"0"``;
+    ``DATE_CLOSED`` -> ``closed_at``.
+  * ``contacts`` <-> the lead's contact bindings (``crm.lead.contact.items.get/set``; list rows
+    carry ``CONTACT_IDS``/``CONTACT_ID``, primary first).
+
+Contacts
+  * ``company_title`` has no contact field on Bitrix24: writing it is a ValidationError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from unicrm.errors import ValidationError
+from unicrm.model import (
+    Contact,
+    ContactLink,
+    CustomValue,
+    EntityKind,
+    Lead,
+    Money,
+    Record,
+    StageRef,
+    StageSemantic,
+)
+from unicrm_bitrix24.multifields import (
+    emails_from,
+    new_entries,
+    phones_from,
+    replace_entries,
+)
+from unicrm_bitrix24.schema import (
+    CODE_OF_SEMANTIC,
+    PIPELINE_ID,
+    SEMANTIC_OF_CODE,
+    UF_PREFIX,
+    PortalSchema,
+)
+from unicrm_bitrix24.user_values import read_value, write_value
+from unicrm_bitrix24.wire import canonical_id, parse_datetime
+
+VENDOR = "bitrix24"
+ORIGINATOR = "unicrm"
+
+#: Neutral string attribute <-> vendor key, per entity.
+TEXT_FIELDS: Mapping[EntityKind, Mapping[str, str]] = {
+    EntityKind.LEAD: {
+        "title": "TITLE",
+        "first_name": "NAME",
+        "middle_name": "SECOND_NAME",
+        "last_name": "LAST_NAME",
+        "company_title": "COMPANY_TITLE",
+        "post": "POST",
+        "comments": "COMMENTS",
+        "source": "SOURCE_ID",
+        "utm_source": "UTM_SOURCE",
+        "utm_medium": "UTM_MEDIUM",
+        "utm_campaign": "UTM_CAMPAIGN",
+        "utm_content": "UTM_CONTENT",
+        "utm_term": "UTM_TERM",
+    },
+    EntityKind.CONTACT: {
+        "first_name": "NAME",
+        "middle_name": "SECOND_NAME",
+        "last_name": "LAST_NAME",
+        "post": "POST",
+        "comments": "COMMENTS",
+        "source": "SOURCE_ID",
+    },
+}
+ID_FIELDS: Mapping[str, str] = {"responsible_id": "ASSIGNED_BY_ID", "company_id": "COMPANY_ID"}
+#: Vendor keys the mapping consumes (everything else goes to ``extra``).
+MAPPED: Mapping[EntityKind, frozenset[str]] = {
+    entity: frozenset(
+        {
+            *TEXT_FIELDS[entity].values(),
+            *ID_FIELDS.values(),
+            "ID",
+            "PHONE",
+            "EMAIL",
+            "DATE_CREATE",
+            "DATE_MODIFY",
+        }
+        | (
+            {"OPPORTUNITY", "CURRENCY_ID", "STATUS_ID", "STATUS_SEMANTIC_ID", "DATE_CLOSED"}
+            | {"CONTACT_ID", "CONTACT_IDS"}
+            if entity is EntityKind.LEAD
+            else set()
+        )
+    )
+    for entity in EntityKind
+}
+#: ``extra`` keys written back on create/update (the rest are read-only or derived).
+WRITABLE_EXTRA = frozenset(
+    {
+        "HONORIFIC",
+        "BIRTHDATE",
+        "SOURCE_DESCRIPTION",
+        "STATUS_DESCRIPTION",
+        "OPENED",
+        "IS_MANUAL_OPPORTUNITY",
+        "TYPE_ID",
+        "EXPORT",
+        "ADDRESS",
+        "ADDRESS_2",
+        "ADDRESS_CITY",
+        "ADDRESS_POSTAL_CODE",
+        "ADDRESS_REGION",
+        "ADDRESS_PROVINCE",
+        "ADDRESS_COUNTRY",
+        "ADDRESS_COUNTRY_CODE",
+        "ORIGINATOR_ID",
+        "ORIGIN_ID",
+    }
+)
+
+
+def _text(raw: Any) -> str | None:
+    if raw is None or raw is False:
+        return None
+    return str(raw)
+
+
+def _id(raw: Any) -> str | None:
+    return canonical_id(raw) if raw not in (None, "", False) else None
+
+
+def _amount(row: Mapping[str, Any]) -> Money | None:
+    raw = row.get("OPPORTUNITY")
+    if raw in (None, "", False):
+        return None
+    try:
+        amount = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    currency = str(row.get("CURRENCY_ID") or "")
+    return Money(amount, currency) if len(currency) == 3 else None
+
+
+def _stage(row: Mapping[str, Any], schema: PortalSchema) -> StageRef | None:
+    status = row.get("STATUS_ID")
+    if not status:
+        return None
+    known = schema.stage(str(status))
+    code = str(row.get("STATUS_SEMANTIC_ID") or "")
+    semantic = SEMANTIC_OF_CODE.get(code) or (known.semantic if known else StageSemantic.OPEN)
+    return StageRef(PIPELINE_ID, str(status), semantic)
+
+
+def _contacts(row: Mapping[str, Any]) -> tuple[ContactLink, ...]:
+    items = row.get("CONTACT_IDS")
+    primary = _id(row.get("CONTACT_ID"))
+    ids: list[str] = []
+    if isinstance(items, list):
+        ids = [i for i in (_id(v) for v in items) if i]
+    if primary and primary not in ids:
+        ids.insert(0, primary)
+    if primary:
+        ids.sort(key=lambda i: i != primary)
+    return tuple(ContactLink(i, is_main=n == 0) for n, i in enumerate(ids))
+
+
+def links_from_bindings(rows: Any) -> tuple[ContactLink, ...]:
+    """``crm.lead.contact.items.get`` rows -> links, primary first, then by SORT."""
+    if not isinstance(rows, list):
+        return ()
+    good = [r for r in rows if isinstance(r, Mapping) and _id(r.get("CONTACT_ID"))]
+    good.sort(key=lambda r: (str(r.get("IS_PRIMARY")) != "Y", int(str(r.get("SORT") or 0))))
+    return tuple(
+        ContactLink(str(r["CONTACT_ID"]), is_main=str(r.get("IS_PRIMARY")) == "Y") for r in good
+    )
+
+
+def _origin(row: Mapping[str, Any]) -> str | None:
+    if str(row.get("ORIGINATOR_ID") or "") == ORIGINATOR:
+        return _text(row.get("ORIGIN_ID"))
+    return None
+
+
+def _custom_and_extra(
+    entity: EntityKind, row: Mapping[str, Any], schema: PortalSchema, origin: str | None
+) -> tuple[dict[str, CustomValue], dict[str, Any]]:
+    custom: dict[str, CustomValue] = {}
+    extra: dict[str, Any] = {}
+    mapped = MAPPED[entity]
+    for key, raw in row.items():
+        if key in mapped:
+            continue
+        if origin is not None and key in ("ORIGINATOR_ID", "ORIGIN_ID"):
+            continue
+        field = schema.field_by_name(entity, key) if key.startswith(UF_PREFIX) else None
+        if field is not None and field.neutral_type is not None:
+            value = read_value(raw, field)
+            if value is not None and value != ():
+                custom[field.key] = value
+            continue
+        extra[key] = raw
+    return custom, extra
+
+
+def from_wire(entity: EntityKind, row: Mapping[str, Any], schema: PortalSchema) -> Record:
+    """One ``crm.*.list``/``crm.*.get`` row as a record."""
+    origin = _origin(row)
+    custom, extra = _custom_and_extra(entity, row, schema, origin)
+    values: dict[str, Any] = {
+        attr: _text(row.get(key)) for attr, key in TEXT_FIELDS[entity].items()
+    }
+    values.update({attr: _id(row.get(key)) for attr, key in ID_FIELDS.items()})
+    values.update(
+        id=str(row.get("ID")),
+        vendor=VENDOR,
+        phones=phones_from(row.get("PHONE")),
+        emails=emails_from(row.get("EMAIL")),
+        origin=origin,
+        created_at=parse_datetime(row.get("DATE_CREATE")),
+        updated_at=parse_datetime(row.get("DATE_MODIFY")),
+        custom=custom,
+        extra=extra,
+    )
+    if entity is EntityKind.CONTACT:
+        return Contact(**values)
+    values.update(
+        amount=_amount(row),
+        stage=_stage(row, schema),
+        contacts=_contacts(row),
+        closed_at=parse_datetime(row.get("DATE_CLOSED")),
+    )
+    return Lead(**values)
+
+
+# --- writing -----------------------------------------------------------------------------
+def _refuse(record: Record, field: str, why: str) -> ValidationError:
+    return ValidationError(
+        f"bitrix24 cannot store {type(record).__name__.lower()} {field}: {why}",
+        vendor=VENDOR,
+        details=((field, why),),
+    )
+
+
+def _check(record: Record) -> None:
+    if record.tags:
+        raise _refuse(record, "tags", "Bitrix24 leads and contacts have no tags")
+    if isinstance(record, Contact) and record.company_title:
+        raise _refuse(record, "company_title", "contacts have no company title field")
+    for attr in ID_FIELDS:
+        value = getattr(record, attr)
+        if value is not None and canonical_id(value) is None:
+            raise _refuse(record, attr, f"{value!r} is not a Bitrix24 id")
+
+
+def _stage_fields(lead: Lead, schema: PortalSchema) -> dict[str, Any]:
+    if lead.stage is None:
+        return {}
+    stage = lead.stage
+    known = schema.stage(stage.stage_id)
+    if stage.pipeline_id != PIPELINE_ID or (schema.stages and known is None):
+        raise _refuse(lead, "stage", f"no lead stage {stage.stage_id!r} in pipeline {PIPELINE_ID}")
+    if known is not None and known.semantic is not stage.semantic:
+        raise _refuse(
+            lead, "stage", f"stage {stage.stage_id!r} is {known.semantic}, not {stage.semantic}"
+        )
+    return {"STATUS_ID": stage.stage_id}
+
+
+def _custom_fields(entity: EntityKind, record: Record, schema: PortalSchema) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.custom.items():
+        field = schema.field_by_key(entity, key)
+        if field is None or field.neutral_type is None:
+            raise _refuse(record, f"custom.{key}", "no such typed user field on the portal")
+        out[field.name] = write_value(value, field)
+    return out
+
+
+def to_wire(
+    entity: EntityKind,
+    record: Record,
+    schema: PortalSchema,
+    *,
+    stored: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``fields`` of ``crm.*.add`` (``stored`` is None) or ``crm.*.update``.
+
+    For an update ``stored`` is the current vendor row (with ``PHONE``/``EMAIL`` and user
+    fields): multifields are rewritten against its entry ids and user fields the record no
+    longer has are cleared.
+    """
+    _check(record)
+    fields: dict[str, Any] = {
+        key: getattr(record, attr) or "" for attr, key in TEXT_FIELDS[entity].items()
+    }
+    fields.update({key: getattr(record, attr) or "" for attr, key in ID_FIELDS.items()})
+    for key, value in record.extra.items():
+        if key in WRITABLE_EXTRA or (key.startswith(UF_PREFIX) and _plain(value)):
+            fields[key] = value
+    if record.origin is not None:
+        fields.update(ORIGINATOR_ID=ORIGINATOR, ORIGIN_ID=record.origin)
+    elif stored is not None and str(stored.get("ORIGINATOR_ID") or "") == ORIGINATOR:
+        fields.update(ORIGINATOR_ID="", ORIGIN_ID="")
+    if stored is not None:
+        for field in schema.fields_of(entity):
+            if field.neutral_type is not None and field.key not in record.custom:
+                fields[field.name] = ""
+    fields.update(_custom_fields(entity, record, schema))
+    for name, values in (("PHONE", record.phones), ("EMAIL", record.emails)):
+        fields[name] = (
+            new_entries(name, values)
+            if stored is None
+            else replace_entries(name, values, stored.get(name))
+        )
+    if isinstance(record, Lead):
+        fields.update(_lead_fields(record, schema))
+    return fields
+
+
+def _lead_fields(lead: Lead, schema: PortalSchema) -> dict[str, Any]:
+    out: dict[str, Any] = _stage_fields(lead, schema)
+    if lead.amount is None:
+        out.update(OPPORTUNITY="")
+    else:
+        out.update(OPPORTUNITY=str(lead.amount.amount), CURRENCY_ID=lead.amount.currency)
+    for link in lead.contacts:
+        if canonical_id(link.contact_id) is None:
+            raise _refuse(lead, "contacts", f"{link.contact_id!r} is not a Bitrix24 id")
+    return out
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, (str, int, float)) for v in value)
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def bindings(lead: Lead) -> list[dict[str, Any]]:
+    """``items`` for ``crm.lead.contact.items.set``: the whole set, main first."""
+    ordered = sorted(lead.contacts, key=lambda c: not c.is_main)
+    return [
+        {"CONTACT_ID": link.contact_id, "SORT": str(10 * (n + 1)), "IS_PRIMARY": "Y" if n == 0 else "N"}
+        for n, link in enumerate(ordered)
+    ]
+
+
+RECORD_TYPES: Mapping[EntityKind, Callable[..., Record]] = {
+    EntityKind.LEAD: Lead,
+    EntityKind.CONTACT: Contact,
+}
+
+
+def links_differ(lead: Lead, current: Sequence[ContactLink]) -> bool:
+    """Whether the stored bindings differ from the lead's."""
+    return tuple(lead.contacts) != tuple(current)
+
+
+__all__ = [
+    "MAPPED",
+    "ORIGINATOR",
+    "WRITABLE_EXTRA",
+    "bindings",
+    "from_wire",
+    "links_from_bindings",
+    "to_wire",
+]
