@@ -28,6 +28,7 @@ def _names() -> list[str]:
 @click.option("--token", default=None, help="amoCRM long-lived token to accept.")
 @click.option("--random-seed", type=int, default=0, help="Seed of the fake-data generator.")
 def sandbox(
+    *,
     vendor: str,
     port: int,
     seed: int,
