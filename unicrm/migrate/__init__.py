@@ -1,0 +1,67 @@
+"""Migration between CRMs through the neutral model (vendor-neutral: no vendor names here).
+
+>>> from unicrm.migrate import Ledger, MigrateOptions, migrate, verify  # doctest: +SKIP
+>>> async with unicrm.connect_async(a) as src, unicrm.connect_async(b) as dst:  # doctest: +SKIP
+...     report = await migrate(src, dst, ledger=Ledger("run.db"), source_label=a, target_label=b)
+...     result = await verify(src, dst, ledger=Ledger("run.db"), source_label=a)
+
+Modules: :mod:`~unicrm.migrate.mapping` (the TOML mapping file), :mod:`~unicrm.migrate.automap`
+(the default mapping), :mod:`~unicrm.migrate.transform` (one record through the mapping),
+:mod:`~unicrm.migrate.ledger` (SQLite), :mod:`~unicrm.migrate.engine` (the run),
+:mod:`~unicrm.migrate.verify`, :mod:`~unicrm.migrate.rollback`, :mod:`~unicrm.migrate.report`.
+"""
+
+from __future__ import annotations
+
+from unicrm.migrate.automap import Schema, auto_mapping
+from unicrm.migrate.engine import MigrateOptions, Progress, load_schema, migrate
+from unicrm.migrate.ledger import Ledger
+from unicrm.migrate.mapping import (
+    FieldRule,
+    Mapping,
+    MissingPolicy,
+    dump_mapping,
+    dumps,
+    load_mapping,
+    loads,
+)
+from unicrm.migrate.report import Difference, EntityStats, MigrationReport, VerifyReport
+from unicrm.migrate.rollback import RollbackReport, rollback
+from unicrm.migrate.transform import MappingFailure, map_record
+from unicrm.migrate.verify import verify
+
+__all__ = [
+    "Difference",
+    "EntityStats",
+    "FieldRule",
+    "Ledger",
+    "Mapping",
+    "MappingFailure",
+    "MigrateOptions",
+    "MigrationReport",
+    "MissingPolicy",
+    "Progress",
+    "RollbackReport",
+    "Schema",
+    "VerifyReport",
+    "auto_mapping",
+    "dump_mapping",
+    "dumps",
+    "init_mapping",
+    "load_mapping",
+    "load_schema",
+    "loads",
+    "map_record",
+    "migrate",
+    "rollback",
+    "verify",
+]
+
+
+async def init_mapping(source: object, target: object) -> Mapping:
+    """The starting mapping for two connected CRMs (what ``--init-mapping`` writes)."""
+    from unicrm.crm import AsyncCRM
+
+    if not isinstance(source, AsyncCRM) or not isinstance(target, AsyncCRM):
+        raise TypeError("init_mapping takes two AsyncCRM connections")
+    return auto_mapping(await load_schema(source), await load_schema(target))
