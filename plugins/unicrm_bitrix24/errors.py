@@ -32,7 +32,9 @@ Make = Callable[[str, str, int | None], UnicrmError]
 def _make(kind: type[UnicrmError]) -> Make:
     def make(code: str, text: str, status: int | None) -> UnicrmError:
         shown = f"{code}: {text}" if code else text
-        return kind(f"bitrix24: {shown or 'error'}", vendor=VENDOR, code=code or None, status=status)
+        return kind(
+            f"bitrix24: {shown or 'error'}", vendor=VENDOR, code=code or None, status=status
+        )
 
     return make
 

@@ -53,7 +53,6 @@ from unicrm_bitrix24.multifields import (
     replace_entries,
 )
 from unicrm_bitrix24.schema import (
-    CODE_OF_SEMANTIC,
     PIPELINE_ID,
     SEMANTIC_OF_CODE,
     UF_PREFIX,
@@ -358,7 +357,11 @@ def bindings(lead: Lead) -> list[dict[str, Any]]:
     """``items`` for ``crm.lead.contact.items.set``: the whole set, main first."""
     ordered = sorted(lead.contacts, key=lambda c: not c.is_main)
     return [
-        {"CONTACT_ID": link.contact_id, "SORT": str(10 * (n + 1)), "IS_PRIMARY": "Y" if n == 0 else "N"}
+        {
+            "CONTACT_ID": link.contact_id,
+            "SORT": str(10 * (n + 1)),
+            "IS_PRIMARY": "Y" if n == 0 else "N",
+        }
         for n, link in enumerate(ordered)
     ]
 

@@ -1,0 +1,371 @@
+"""The Bitrix24 adapter: the core's contract over the classic ``crm.lead.*``/``crm.contact.*``.
+
+Reads are compiled by :mod:`unicrm_bitrix24.compiler`, streamed by the keyset reader
+(:mod:`unicrm_bitrix24.reading`: 2,500 rows per request, parallel ID ranges) and mapped by
+:mod:`unicrm_bitrix24.mapping`. Writes go 50 commands per ``batch``
+(:mod:`unicrm_bitrix24.writing`) and are read back in batches, so callers get records as
+stored. Portal metadata (lead stages, sources, user fields) is read in one ``batch`` and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from unicrm.adapter import Adapter, OrderKey, VendorRequest, WriteResult
+from unicrm.errors import NotFound, UnicrmError, ValidationError
+from unicrm.model import CustomFieldDef, CustomFieldType, EntityKind, Lead, Pipeline, Record
+from unicrm.query import Node
+from unicrm_bitrix24.capabilities import BATCH_COMMANDS, PAGE_SIZE, bitrix24_capabilities
+from unicrm_bitrix24.client import BatchResult, Envelope, command
+from unicrm_bitrix24.compiler import ListQuery, compile_list
+from unicrm_bitrix24.mapping import bindings, from_wire, links_from_bindings, to_wire
+from unicrm_bitrix24.reading import KeysetReader
+from unicrm_bitrix24.schema import (
+    UF_PREFIX,
+    UF_TYPE_OF,
+    PortalSchema,
+    parse_stages,
+    parse_user_field,
+)
+from unicrm_bitrix24.wire import canonical_id
+from unicrm_bitrix24.writing import Step, Unit, run_units
+
+VENDOR = "bitrix24"
+NAME: Mapping[EntityKind, str] = {EntityKind.LEAD: "lead", EntityKind.CONTACT: "contact"}
+#: What list reads select: standard fields, user fields, and the multifields (no mask covers
+#: those, notes §4.1), plus the lead's contact ids.
+SELECT: Mapping[EntityKind, tuple[str, ...]] = {
+    EntityKind.LEAD: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM", "CONTACT_IDS"),
+    EntityKind.CONTACT: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM"),
+}
+LINKS_KEY = "__links__"
+
+
+class Client(Protocol):
+    """What the adapter needs from :class:`~unicrm_bitrix24.client.Bitrix24Client`."""
+
+    async def call(self, method: str, params: Mapping[str, Any] | None = None) -> Envelope: ...
+
+    async def call_raw(self, method: str, params: Mapping[str, Any] | None = None) -> Any: ...
+
+    async def batch(
+        self, commands: Mapping[str, str], *, halt: bool = False, read_only: bool = False
+    ) -> BatchResult: ...
+
+    async def aclose(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+@attrs.frozen
+class AdapterSettings:
+    """Tunables (connection options ``write_batch_size``, ``concurrency``)."""
+
+    write_batch_size: int = BATCH_COMMANDS
+    concurrency: int = 4
+
+
+def _missing(entity: EntityKind, record_id: Any) -> NotFound:
+    return NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+
+
+class Bitrix24Adapter(Adapter):
+    """An adapter over one Bitrix24 portal."""
+
+    name = VENDOR
+
+    def __init__(self, client: Client, settings: AdapterSettings = AdapterSettings()) -> None:
+        self.client = client
+        self.settings = settings
+        self.capabilities = bitrix24_capabilities(settings.write_batch_size)
+        self._schema: PortalSchema | None = None
+
+    def describe(self) -> str:
+        return self.client.describe()
+
+    # --- portal metadata --------------------------------------------------------------
+    async def schema(self, *, fresh: bool = False) -> PortalSchema:
+        """The cached portal snapshot (read in one batch on first use)."""
+        if self._schema is not None and not fresh:
+            return self._schema
+        answer = await self.client.batch(
+            {
+                "stages": command("crm.status.list", {"filter": {"ENTITY_ID": "STATUS"}}),
+                "sources": command("crm.status.list", {"filter": {"ENTITY_ID": "SOURCE"}}),
+                "lead_uf": command("crm.lead.userfield.list", {"order": {"SORT": "ASC"}}),
+                "contact_uf": command("crm.contact.userfield.list", {"order": {"SORT": "ASC"}}),
+            },
+            read_only=True,
+        )
+        for error in answer.errors.values():
+            raise error
+
+        def rows(key: str) -> list[Any]:
+            found = answer.results.get(key)
+            return [r for r in found if isinstance(r, Mapping)] if isinstance(found, list) else []
+
+        self._schema = PortalSchema(
+            stages=parse_stages(rows("stages")),
+            sources=tuple(str(r.get("STATUS_ID")) for r in rows("sources")),
+            fields={
+                EntityKind.LEAD: tuple(parse_user_field(r) for r in rows("lead_uf")),
+                EntityKind.CONTACT: tuple(parse_user_field(r) for r in rows("contact_uf")),
+            },
+        )
+        return self._schema
+
+    # --- reading -----------------------------------------------------------------------
+    async def _with_links(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """Lead rows completed with their contact bindings where the row lacks the list."""
+        need = [
+            str(r["ID"])
+            for r in rows
+            if not isinstance(r.get("CONTACT_IDS"), list) and canonical_id(r.get("CONTACT_ID"))
+        ]
+        found: dict[str, Any] = {}
+        for start in range(0, len(need), BATCH_COMMANDS):
+            chunk = need[start : start + BATCH_COMMANDS]
+            answer = await self.client.batch(
+                {f"l{i}": command("crm.lead.contact.items.get", {"id": i}) for i in chunk},
+                read_only=True,
+            )
+            found.update({i: answer.results.get(f"l{i}") for i in chunk})
+        return [{**r, LINKS_KEY: found[str(r["ID"])]} if str(r["ID"]) in found else r for r in rows]
+
+    def _records(
+        self, entity: EntityKind, rows: Sequence[Mapping[str, Any]], schema: PortalSchema
+    ) -> list[Record]:
+        records = []
+        for row in rows:
+            links = row.get(LINKS_KEY)
+            record = from_wire(entity, {k: v for k, v in row.items() if k != LINKS_KEY}, schema)
+            if isinstance(record, Lead) and links is not None:
+                record = attrs.evolve(record, contacts=links_from_bindings(links))
+            records.append(record)
+        return records
+
+    async def _rows_by_id(
+        self, entity: EntityKind, ids: Sequence[str]
+    ) -> dict[str, Mapping[str, Any]]:
+        """Current vendor rows by id (lists of 50 ids per command, links for leads)."""
+        wanted = [i for i in dict.fromkeys(ids) if canonical_id(i)]
+        method = f"crm.{NAME[entity]}.list"
+        rows: dict[str, Mapping[str, Any]] = {}
+        steps: dict[str, str] = {}
+        for n, start in enumerate(range(0, len(wanted), PAGE_SIZE)):
+            chunk = wanted[start : start + PAGE_SIZE]
+            steps[f"p{n}"] = command(
+                method,
+                {"filter": {"@ID": chunk}, "select": list(SELECT[entity]), "start": -1},
+            )
+        if entity is EntityKind.LEAD:
+            steps.update(
+                {f"l{i}": command("crm.lead.contact.items.get", {"id": i}) for i in wanted}
+            )
+        keys = list(steps)
+        for start in range(0, len(keys), BATCH_COMMANDS):
+            answer = await self.client.batch(
+                {k: steps[k] for k in keys[start : start + BATCH_COMMANDS]}, read_only=True
+            )
+            for key, value in answer.results.items():
+                if key.startswith("p") and isinstance(value, list):
+                    rows.update({str(r["ID"]): dict(r) for r in value if isinstance(r, Mapping)})
+            for key, value in answer.results.items():
+                if key.startswith("l"):
+                    rows.setdefault(key[1:], {})
+            if entity is EntityKind.LEAD:
+                for key, value in answer.results.items():
+                    if key.startswith("l") and "ID" in rows.get(key[1:], {}):
+                        rows[key[1:]] = {**rows[key[1:]], LINKS_KEY: value or []}
+        return {k: v for k, v in rows.items() if "ID" in v}
+
+    async def get(self, entity: EntityKind, record_id: str) -> Record:
+        if canonical_id(record_id) is None:
+            raise _missing(entity, record_id)
+        rows = await self._rows_by_id(entity, [record_id])
+        if record_id not in rows:
+            raise _missing(entity, record_id)
+        return self._records(entity, [rows[record_id]], await self.schema())[0]
+
+    async def compile(
+        self,
+        entity: EntityKind,
+        predicate: Node,
+        *,
+        order: Sequence[OrderKey] = (),
+        limit: int | None = None,
+        fields: frozenset[str] | None = None,
+    ) -> VendorRequest:
+        return compile_list(entity, predicate, await self.schema(), order=order, limit=limit)
+
+    async def fetch(
+        self, entity: EntityKind, request: VendorRequest
+    ) -> AsyncIterator[list[Record]]:
+        query: ListQuery = request.payload
+        if query.never:
+            return
+        schema = await self.schema()
+        reader = KeysetReader(
+            self.client,
+            query.method,
+            query.filter,
+            SELECT[entity],
+            concurrency=self.settings.concurrency,
+            batchable=query.batchable,
+        )
+        async for rows in reader.pages(query.limit):
+            if entity is EntityKind.LEAD:
+                rows = await self._with_links(rows)
+            yield self._records(entity, rows, schema)
+
+    # --- writing -----------------------------------------------------------------------
+    def _unit(
+        self,
+        entity: EntityKind,
+        index: int,
+        record: Record,
+        schema: PortalSchema,
+        stored: Mapping[str, Any] | None,
+    ) -> Unit:
+        fields = to_wire(entity, record, schema, stored=stored)
+        name = NAME[entity]
+        steps: list[Step] = []
+        if stored is None:
+            steps.append(
+                Step(
+                    f"w{index}",
+                    f"crm.{name}.add",
+                    {"fields": fields, "params": {"REGISTER_SONET_EVENT": "N"}},
+                )
+            )
+        else:
+            steps.append(
+                Step(f"w{index}", f"crm.{name}.update", {"id": record.id, "fields": fields})
+            )
+        if isinstance(record, Lead) and (record.contacts or stored is not None):
+            target = {"id": record.id} if stored is not None else {}
+            source = f"w{index}" if stored is None else None
+            if record.contacts:
+                steps.append(
+                    Step(
+                        f"l{index}",
+                        "crm.lead.contact.items.set",
+                        {**target, "items": bindings(record)},
+                        id_from=source,
+                    )
+                )
+            else:
+                steps.append(Step(f"l{index}", "crm.lead.contact.items.delete", target))
+        return Unit(index, tuple(steps))
+
+    async def _write(
+        self, entity: EntityKind, records: Sequence[Record], *, update: bool
+    ) -> list[WriteResult]:
+        schema = await self.schema()
+        results: dict[int, WriteResult] = {}
+        stored: dict[str, Mapping[str, Any]] = {}
+        if update:
+            stored = await self._rows_by_id(entity, [r.id or "" for r in records])
+        units: list[Unit] = []
+        for index, record in enumerate(records):
+            current = stored.get(record.id or "") if update else None
+            if update and current is None:
+                results[index] = _missing(entity, record.id)
+                continue
+            try:
+                units.append(self._unit(entity, index, record, schema, current))
+            except UnicrmError as exc:
+                results[index] = exc
+        outcome = await run_units(self.client, units, self.settings.write_batch_size)
+        ids: dict[int, str] = {}
+        for index, value in outcome.items():
+            if isinstance(value, UnicrmError):
+                results[index] = value
+            else:
+                ids[index] = str(records[index].id) if update else str(value.get(f"w{index}"))
+        back = await self._rows_by_id(entity, list(ids.values()))
+        mapped = dict(zip(back, self._records(entity, list(back.values()), schema), strict=True))
+        for index, record_id in ids.items():
+            results[index] = mapped.get(record_id) or _missing(entity, record_id)
+        return [results[i] for i in range(len(records))]
+
+    async def create(self, entity: EntityKind, record: Record) -> Record:
+        return _raise_or_record((await self._write(entity, [record], update=False))[0])
+
+    async def update(self, entity: EntityKind, record: Record) -> Record:
+        if canonical_id(record.id or "") is None:
+            raise _missing(entity, record.id)
+        return _raise_or_record((await self._write(entity, [record], update=True))[0])
+
+    async def create_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
+        return await self._write(entity, records, update=False)
+
+    async def update_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
+        return await self._write(entity, records, update=True)
+
+    async def delete(self, entity: EntityKind, record_id: str) -> None:
+        if canonical_id(record_id) is None:
+            raise _missing(entity, record_id)
+        try:
+            await self.client.call(f"crm.{NAME[entity]}.delete", {"id": record_id})
+        except NotFound:
+            raise _missing(entity, record_id) from None
+
+    # --- reference data ---------------------------------------------------------------
+    async def pipelines(self) -> list[Pipeline]:
+        return [(await self.schema()).pipeline]
+
+    async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
+        found = (f.definition() for f in (await self.schema()).fields_of(entity))
+        return [d for d in found if d is not None]
+
+    async def create_custom_field(
+        self, entity: EntityKind, definition: CustomFieldDef
+    ) -> CustomFieldDef:
+        schema = await self.schema(fresh=True)
+        if schema.field_by_key(entity, definition.key.upper()) is not None:
+            raise ValidationError(
+                f"a {entity} user field {definition.key!r} exists already", vendor=VENDOR
+            )
+        multiple = definition.type is CustomFieldType.MULTISELECT or definition.multiple
+        fields: dict[str, Any] = {
+            "FIELD_NAME": definition.key.upper(),
+            "USER_TYPE_ID": UF_TYPE_OF[definition.type],
+            "MULTIPLE": "Y" if multiple else "N",
+            "EDIT_FORM_LABEL": definition.label,
+            "LIST_COLUMN_LABEL": definition.label,
+        }
+        if definition.options:
+            fields["LIST"] = [{"VALUE": o.label} for o in definition.options]
+        await self.client.call(f"crm.{NAME[entity]}.userfield.add", {"fields": fields})
+        schema = await self.schema(fresh=True)
+        field = schema.field_by_name(entity, UF_PREFIX + definition.key.upper())
+        created = field.definition() if field is not None else None
+        if created is None:
+            raise ValidationError(
+                f"bitrix24 did not keep the user field {definition.key!r}", vendor=VENDOR
+            )
+        return created
+
+    async def raw(self, method: str, params: Any = None) -> Any:
+        """``raw("crm.lead.fields")``: the vendor's whole answer (``result``, ``time``...)."""
+        if not isinstance(method, str) or not method.replace(".", "").replace("_", "").isalnum():
+            raise ValidationError(
+                "raw calls name a method such as 'crm.lead.fields'", vendor=VENDOR
+            )
+        return await self.client.call_raw(method, params or {})
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _raise_or_record(result: WriteResult) -> Record:
+    if isinstance(result, UnicrmError):
+        raise result
+    return result
+
+
+__all__ = ["AdapterSettings", "Bitrix24Adapter"]

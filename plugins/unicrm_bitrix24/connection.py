@@ -1,0 +1,92 @@
+"""From ``unicrm.connect("bitrix24://...", **options)`` to a ready :class:`Bitrix24Adapter`.
+
+URLs: ``bitrix24://PORTAL/rest/USER/CODE/`` (incoming webhook, HTTPS),
+``bitrix24+http://127.0.0.1:PORT/rest/USER/CODE/`` (the local emulator; loopback only) and
+``bitrix24://PORTAL`` for OAuth with ``client_id``, ``client_secret`` and ``access_token`` /
+``refresh_token``, ``code`` or ``token_store``; ``oauth_url`` points the refresh at another
+OAuth server (default ``https://oauth.bitrix.info/oauth/token/``).
+
+Other options: ``transport`` (an httpx transport, e.g.
+``unicrm.emulation.EmulatorTransport(emulator)``); ``limits`` (``"standard"``: 50 requests
+draining 2/s, ``"enterprise"``: 250 draining 5/s, ``"off"``); ``concurrency`` (parallel ID
+ranges when reading, default 4); ``write_batch_size`` (commands per batch, at most 50);
+``timeout`` (seconds, default 60).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from unicrm.errors import ConfigurationError
+from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
+from unicrm_bitrix24.auth import Credentials, make_credentials
+from unicrm_bitrix24.capabilities import BATCH_COMMANDS
+from unicrm_bitrix24.client import Bitrix24Client, parse_endpoint
+from unicrm_bitrix24.limiter import PLANS, limiter_for
+
+KNOWN_OPTIONS = frozenset(
+    {
+        "client_id",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "code",
+        "token_store",
+        "oauth_url",
+        "transport",
+        "limits",
+        "concurrency",
+        "write_batch_size",
+        "timeout",
+    }
+)
+
+
+def _positive_int(options: Mapping[str, Any], name: str, default: int) -> int:
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"bitrix24 option {name} must be a positive int, got {value!r}")
+    return value
+
+
+def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
+    """Build the adapter for ``url`` and the caller's options (see the module docstring)."""
+    unknown = sorted(set(options) - KNOWN_OPTIONS)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown bitrix24 options {unknown}; known: {', '.join(sorted(KNOWN_OPTIONS))}"
+        )
+    endpoint = parse_endpoint(url)
+    transport = options.get("transport")
+    if endpoint.webhook_code is not None:
+        if options.get("client_id") or options.get("access_token"):
+            raise ConfigurationError("a bitrix24 webhook URL takes no OAuth options")
+        credentials = Credentials()
+    else:
+        credentials = make_credentials(options, transport)
+    plan = str(options.get("limits", "standard"))
+    if plan not in (*PLANS, "off"):
+        raise ConfigurationError(
+            f"bitrix24 limits must be one of {', '.join((*PLANS, 'off'))}, got {plan!r}"
+        )
+    batch = _positive_int(options, "write_batch_size", BATCH_COMMANDS)
+    if batch > BATCH_COMMANDS:
+        raise ConfigurationError(f"bitrix24 write_batch_size is at most {BATCH_COMMANDS}")
+    timeout = options.get("timeout", 60.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigurationError(f"bitrix24 timeout must be positive seconds, got {timeout!r}")
+    client = Bitrix24Client(
+        endpoint,
+        credentials=credentials,
+        limiter=limiter_for(endpoint.host, plan),
+        transport=transport,
+        timeout=float(timeout),
+    )
+    settings = AdapterSettings(
+        write_batch_size=batch, concurrency=_positive_int(options, "concurrency", 4)
+    )
+    return Bitrix24Adapter(client, settings)
+
+
+__all__ = ["KNOWN_OPTIONS", "connect_adapter"]
