@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from unicrm import __version__
+from unicrm.cli.cmd_export import export_command
+from unicrm.cli.cmd_migrate import migrate_command, verify_command
 from unicrm.cli.cmd_plugins import plugins_command
 from unicrm.cli.cmd_sandbox import sandbox_command
 from unicrm.cli.output import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_VENDOR
@@ -59,6 +61,9 @@ def cli() -> None:
 
 cli.add_command(plugins_command)
 cli.add_command(sandbox_command)
+cli.add_command(export_command)
+cli.add_command(migrate_command)
+cli.add_command(verify_command)
 
 
 def main() -> None:

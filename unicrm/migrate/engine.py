@@ -288,8 +288,10 @@ class Engine:
     async def _entity(self, entity: EntityKind) -> None:
         stats = self.report.stats(str(entity))
         started = time.perf_counter()
+        query = self._query(entity)
+        plan = await query.explain()
         if self.progress is not None:
-            self.progress.start(str(entity), None)
+            self.progress.start(str(entity), _estimate(plan, self.source.capabilities.page_size))
         pages: asyncio.Queue[list[Record] | None] = asyncio.Queue(self.options.read_ahead)
         batches: asyncio.Queue[list[_Item] | None] = asyncio.Queue(self.options.writers * 2)
         if self.ledger is not None and entity not in self.lookup_absent:
@@ -299,7 +301,7 @@ class Engine:
 
         async def read() -> None:
             try:
-                async for page in self._query(entity).pages():
+                async for page in query.pages(plan):
                     await pages.put(page)
             finally:
                 await pages.put(None)
@@ -561,6 +563,14 @@ class Engine:
         unsure = [i for i in items if i.target_id is None]
         known = [i for i in items if i.target_id is not None]
         return known + (await self._recover(entity, unsure) if unsure else [])
+
+
+def _estimate(plan: Any, page_size: int) -> int | None:
+    """Records the plan expects to read (for progress ETA), when the adapter estimated."""
+    counts = [p.request.estimated_requests for p in plan.requests]
+    if not counts or any(c is None for c in counts):
+        return None
+    return int(sum(counts)) * page_size
 
 
 def _field_names(record: Record) -> list[str]:

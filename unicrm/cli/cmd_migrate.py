@@ -1,0 +1,262 @@
+"""``unicrm migrate`` and ``unicrm verify``: the engine behind the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from unicrm.cli.connecting import open_crm
+from unicrm.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, console, fail, print_json
+from unicrm.cli.progress import progress_for
+from unicrm.migrate import (
+    Ledger,
+    MigrateOptions,
+    MigrationReport,
+    VerifyReport,
+    dump_mapping,
+    init_mapping,
+    load_mapping,
+    migrate,
+    rollback,
+    verify,
+)
+from unicrm.transport import redact_url
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--since needs an ISO 8601 time such as 2024-05-01T00:00:00+00:00, got {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+async def _init(source_url: str, target_url: str, path: Path) -> None:
+    async with open_crm(source_url) as source, open_crm(target_url) as target:
+        mapping = await init_mapping(source, target)
+    dump_mapping(mapping, path)
+
+
+async def _migrate(
+    source_url: str, target_url: str, ledger: Ledger | None, options: MigrateOptions, quiet: bool
+) -> MigrationReport:
+    async with open_crm(source_url) as source, open_crm(target_url) as target:
+        bars = progress_for(quiet)
+        if bars is None:
+            return await migrate(
+                source,
+                target,
+                ledger=ledger,
+                options=options,
+                source_label=redact_url(source_url),
+                target_label=redact_url(target_url),
+            )
+        with bars:
+            return await migrate(
+                source,
+                target,
+                ledger=ledger,
+                options=options,
+                source_label=redact_url(source_url),
+                target_label=redact_url(target_url),
+                progress=bars,
+            )
+
+
+def print_migration(report: MigrationReport) -> None:
+    """The human summary of a run."""
+    out = console()
+    table = Table(title=f"migration {report.state}" + (" (dry run)" if report.dry_run else ""))
+    columns = ("entity", "read", "created", "updated", "skipped", "recovered", "failed", "rate/s")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for name, stats in report.entities.items():
+        data = stats.as_dict()
+        table.add_row(name, *(str(data[c]) for c in columns[1:-1]), str(data["rate"]))
+    out.print(table)
+    if report.dry_run:
+        for entity, plan in report.plan.items():
+            out.print(f"{entity}s: " + ", ".join(f"{k} {v}" for k, v in plan.items()), markup=False)
+        for item in report.preview:
+            out.print(
+                f"preview {item['entity']} {item['source_id']}: {item['record']}", markup=False
+            )
+    for warning in report.warnings:
+        out.print(f"warning: {warning}", markup=False)
+    for error in report.errors:
+        out.print(f"error: {error}", markup=False)
+    out.print(f"{report.written} records written in {report.seconds:.1f} s")
+
+
+def print_verify(report: VerifyReport) -> None:
+    """The human summary of a verification."""
+    out = console()
+    table = Table(title="verify")
+    for column in ("entity", "source", "target", "ledger"):
+        table.add_column(column)
+    for entity, counts in report.counts.items():
+        table.add_row(entity, *(str(counts[k]) for k in ("source", "target", "ledger")))
+    out.print(table)
+    for kind, count in sorted(report.by_kind.items()):
+        out.print(f"{kind}: {count}", markup=False)
+    for difference in report.details[:20]:
+        out.print(f"  {difference.as_dict()}", markup=False)
+    out.print(f"differences: {report.differences}")
+
+
+@click.command("migrate")
+@click.option("--from", "source_url", required=True, help="Source CRM URL.")
+@click.option("--to", "target_url", required=True, help="Target CRM URL.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Mapping TOML file (default: the automatic mapping).",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False),
+    default="unicrm-ledger.db",
+    show_default=True,
+    help="Ledger SQLite file.",
+)
+@click.option("--dry-run", is_flag=True, help="Plan and preview; write nothing.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run.")
+@click.option("--since", default=None, help="Only records updated since this ISO 8601 time.")
+@click.option("--init-mapping", is_flag=True, help="Write a starting mapping file and stop.")
+@click.option("--force", is_flag=True, help="With --init-mapping: overwrite the file.")
+@click.option(
+    "--rollback",
+    "do_rollback",
+    is_flag=True,
+    help="Delete what the ledger's runs created (where the target can delete).",
+)
+@click.option("--batch-size", type=click.IntRange(1, 500), default=None, help="Write batch size.")
+@click.option(
+    "--writers",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Write batches in flight.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def migrate_command(  # noqa: PLR0917 - one parameter per click option
+    source_url: str,
+    target_url: str,
+    mapping_path: str | None,
+    ledger_path: str,
+    dry_run: bool,
+    resume: bool,
+    since: str | None,
+    init_mapping: bool,
+    force: bool,
+    do_rollback: bool,
+    batch_size: int | None,
+    writers: int,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Copy contacts, then leads with their links, from --from to --to.
+
+    Exactly once: rerun or --resume after any interruption; nothing is written twice.
+    Exit status: 0 done, 1 some records failed, 3 configuration, 4 CRM/network, 130 interrupted.
+    """
+    if init_mapping:
+        path = Path(mapping_path or "mapping.toml")
+        if path.exists() and not force:
+            fail(f"{path} exists; pass --force to overwrite it")
+        asyncio.run(_init(source_url, target_url, path))
+        click.echo(f"wrote {path}; edit it, then run with --mapping {path}")
+        return
+    if do_rollback:
+        _rollback(target_url, ledger_path, as_json)
+        return
+    options = MigrateOptions(
+        mapping=load_mapping(mapping_path) if mapping_path else None,
+        dry_run=dry_run,
+        resume=resume,
+        since=_since(since),
+        batch_size=batch_size,
+        writers=writers,
+    )
+    ledger = None if dry_run and not Path(ledger_path).exists() else Ledger(ledger_path)
+    try:
+        report = asyncio.run(_migrate(source_url, target_url, ledger, options, quiet or as_json))
+    except KeyboardInterrupt:
+        fail(f"interrupted; continue with --resume --ledger {ledger_path}", EXIT_INTERRUPTED)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        print_migration(report)
+    if report.state == "failed":
+        raise SystemExit(EXIT_FAILED)
+
+
+def _rollback(target_url: str, ledger_path: str, as_json: bool) -> None:
+    if not Path(ledger_path).exists():
+        fail(f"no ledger at {ledger_path}")
+
+    async def run() -> Any:
+        async with open_crm(target_url) as target:
+            with Ledger(ledger_path) as ledger:
+                return await rollback(target, ledger)
+
+    report = asyncio.run(run())
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        click.echo(report.message)
+        if not report.supported:
+            for entity, ids in report.created_ids.items():
+                click.echo(f"{entity}s created: {', '.join(ids) or '(none)'}")
+        for error in report.errors:
+            click.echo(f"error: {error}", err=True)
+    if not report.supported or report.errors:
+        raise SystemExit(EXIT_FAILED)
+
+
+@click.command("verify")
+@click.option("--from", "source_url", required=True, help="Source CRM URL.")
+@click.option("--to", "target_url", required=True, help="Target CRM URL.")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, exists=True),
+    required=True,
+    help="The migration's ledger file.",
+)
+@click.option("--json", "as_json", is_flag=True, help='Print JSON with top-level "differences".')
+def verify_command(source_url: str, target_url: str, ledger_path: str, as_json: bool) -> None:
+    """Compare the target with the mapped source; exit 0 only with zero differences."""
+
+    async def run() -> VerifyReport:
+        async with open_crm(source_url) as source, open_crm(target_url) as target:
+            with Ledger(ledger_path) as ledger:
+                return await verify(
+                    source,
+                    target,
+                    ledger=ledger,
+                    source_label=redact_url(source_url),
+                    target_label=redact_url(target_url),
+                )
+
+    report = asyncio.run(run())
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        print_verify(report)
+    if not report.ok:
+        raise SystemExit(EXIT_FAILED)
