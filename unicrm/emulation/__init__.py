@@ -18,6 +18,7 @@ from __future__ import annotations
 from unicrm.emulation.clock import Clock, ManualClock, SystemClock
 from unicrm.emulation.faults import FAULT_KINDS, FaultPicker
 from unicrm.emulation.messages import Emulator, EmulatorRequest, EmulatorResponse
+from unicrm.emulation.phpquery import as_list, parse_pairs
 from unicrm.emulation.sandbox import Sandbox, SandboxOptions, SandboxSpec
 from unicrm.emulation.server import ServerThread, asgi_app, free_port, serve
 from unicrm.emulation.transport import EmulatorTransport
@@ -36,7 +37,9 @@ __all__ = [
     "SandboxSpec",
     "ServerThread",
     "SystemClock",
+    "as_list",
     "asgi_app",
     "free_port",
+    "parse_pairs",
     "serve",
 ]

@@ -42,7 +42,7 @@ class CountingTransport(EmulatorTransport):
 
 def test_one_refresh_per_expiry_under_concurrency() -> None:
     clock = ManualClock()
-    emulator = emulator_module.AmoCRMEmulator(clock=clock)
+    emulator = emulator_module.AmoCRMEmulator(clock=clock, limits="off")
     emulator.seed(10)
     client_id, client_secret, code = emulator.register_integration(
         redirect_uri="https://app.example/cb"
