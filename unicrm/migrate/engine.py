@@ -54,8 +54,8 @@ from unicrm.migrate.transform import (
     Context,
     LinkMissing,
     checksum,
-    comparable,
     map_record,
+    matches,
     to_plain,
 )
 from unicrm.model import (
@@ -440,19 +440,19 @@ class Engine:
         to_write: list[_Item] = []
         done: list[tuple[str, str, str, bool, str | None]] = []
         for item in items:
-            matches = sorted(found.get(item.marker, ()), key=lambda r: _id_key(r.id))
-            if not matches:
+            carriers = sorted(found.get(item.marker, ()), key=lambda r: _id_key(r.id))
+            if not carriers:
                 item.target_id = None
                 to_write.append(item)
                 continue
-            if len(matches) > 1:
+            if len(carriers) > 1:
                 self.report.warn(
-                    f"{entity} {item.source_id}: {len(matches)} target records carry its origin "
-                    f"marker ({', '.join(r.id or '' for r in matches)}); keeping the first"
+                    f"{entity} {item.source_id}: {len(carriers)} target records carry its origin "
+                    f"marker ({', '.join(r.id or '' for r in carriers)}); keeping the first"
                 )
-            first = matches[0]
+            first = carriers[0]
             stats.recovered += 1
-            if comparable(first) == comparable(item.mapped):
+            if not matches(item.mapped, first):
                 done.append((item.source_id, first.id or "", item.digest, True, _updated(item)))
                 stats.skipped += 1
                 self._advance(entity, 1)

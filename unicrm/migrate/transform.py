@@ -277,6 +277,23 @@ def checksum(record: Record) -> str:
 UNCOMPARED = frozenset({"id", "vendor", "created_at", "updated_at", "closed_at", "extra", "raw"})
 
 
+#: Fields a target fills with its own default when the migration leaves them empty.
+TARGET_DEFAULTS = frozenset({"responsible_id", "stage"})
+
+
+def matches(expected: Record, actual: Record) -> list[str]:
+    """Names of the fields where ``actual`` differs from ``expected`` (empty: a match).
+
+    A field in :data:`TARGET_DEFAULTS` that ``expected`` leaves empty may hold anything.
+    """
+    want, have = comparable(expected), comparable(actual)
+    return [
+        name
+        for name, value in want.items()
+        if have.get(name) != value and not (value is None and name in TARGET_DEFAULTS)
+    ]
+
+
 def comparable(record: Record) -> dict[str, Any]:
     """A record reduced to what must match after migration, with order-free collections.
 
@@ -310,6 +327,7 @@ __all__ = [
     "MappingFailure",
     "UNCOMPARED",
     "comparable",
+    "matches",
     "checksum",
     "contact_ids_of",
     "map_record",

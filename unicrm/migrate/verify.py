@@ -23,7 +23,7 @@ from unicrm.migrate.engine import load_schema, source_key_of, stage_semantics
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import loads
 from unicrm.migrate.report import Difference, VerifyReport
-from unicrm.migrate.transform import Context, LinkMissing, comparable, map_record
+from unicrm.migrate.transform import Context, LinkMissing, comparable, map_record, matches
 from unicrm.model import EntityKind, Record
 
 ORDER = (EntityKind.CONTACT, EntityKind.LEAD)
@@ -104,11 +104,8 @@ def _check(  # noqa: PLR0917 - one record's comparison needs all of these
             Difference(name, "ledger", source_id, actual.id, "id", ledger_ids[source_id], actual.id)
         )
     want, have = comparable(expected), comparable(actual)
-    for field, value in want.items():
-        if have.get(field) != value:
-            kind = "link" if field == "contacts" else "field"
-            report.add(
-                Difference(
-                    name, kind, source_id, actual.id, field, str(value), str(have.get(field))
-                )
-            )
+    for field in matches(expected, actual):
+        kind = "link" if field == "contacts" else "field"
+        report.add(
+            Difference(name, kind, source_id, actual.id, field, str(want[field]), str(have[field]))
+        )
