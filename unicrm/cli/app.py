@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from unicrm import __version__
+from unicrm.cli.cmd_demo import demo_command
 from unicrm.cli.cmd_export import export_command
 from unicrm.cli.cmd_migrate import migrate_command, verify_command
 from unicrm.cli.cmd_plugins import plugins_command
@@ -64,6 +65,7 @@ cli.add_command(sandbox_command)
 cli.add_command(export_command)
 cli.add_command(migrate_command)
 cli.add_command(verify_command)
+cli.add_command(demo_command)
 
 
 def main() -> None:

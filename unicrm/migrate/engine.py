@@ -114,6 +114,8 @@ class _Item:
     digest: str
     target_id: str | None = None
     attempts: int = 0
+    #: the last failed write may have reached the target (look it up before retrying)
+    unsure: bool = False
 
     @property
     def source_id(self) -> str:
@@ -217,10 +219,11 @@ class Engine:
     async def _create_fields(self) -> None:
         assert self.target_schema is not None
         for entity in EntityKind:
-            for source, rule in self.mapping.rules(entity).items():
-                if not rule.create:
-                    continue
-                existing = await self.target.collection(entity).custom_fields()
+            wanted = {s: r for s, r in self.mapping.rules(entity).items() if r.create}
+            if not wanted:
+                continue
+            existing = await self.target.collection(entity).custom_fields()
+            for source, rule in wanted.items():
                 found = next(
                     (
                         f
@@ -237,6 +240,9 @@ class Engine:
                         f"{entity}.{found.key} ({found.label})"
                     )
                 self.mapping = self.mapping.with_field_target(entity, source, found.key)
+                self.report.decisions["fields"][f"{entity}.{source}"] = (
+                    f"{found.key} (created)" if found.key else "create"
+                )
 
     async def _ensure_note_field(self, entity: EntityKind) -> None:
         """The target lacks comments: move notes into a custom text field if possible."""
@@ -306,8 +312,20 @@ class Engine:
             finally:
                 await pages.put(None)
 
+        first = asyncio.Lock()
+        first_done = False
+
         async def write() -> None:
+            # The first batch goes alone: the target may do one-time set-up on it (fields it
+            # creates on first use) and the engine may learn what the target lacks.
+            nonlocal first_done
             while (batch := await batches.get()) is not None:
+                if not first_done:
+                    async with first:
+                        if not first_done:
+                            await self._write(entity, batch)
+                            first_done = True
+                            continue
                 await self._write(entity, batch)
 
         reader = asyncio.create_task(read())
@@ -526,6 +544,7 @@ class Engine:
             return True
         if isinstance(error, TRANSIENT):
             stats.retried_batches += 1
+            item.unsure = item.unsure or _maybe_applied(error)
             return True
         return self._fail(entity, item, error)
 
@@ -560,9 +579,11 @@ class Engine:
             item.mapped = map_record(item.record, ctx)
             item.digest = checksum(item.mapped)
         await asyncio.sleep(min(2.0, 0.1 * 2 ** max(i.attempts for i in items)))
-        unsure = [i for i in items if i.target_id is None]
-        known = [i for i in items if i.target_id is not None]
-        return known + (await self._recover(entity, unsure) if unsure else [])
+        unsure = [i for i in items if i.target_id is None and i.unsure]
+        sure = [i for i in items if i.target_id is not None or not i.unsure]
+        for item in unsure:
+            item.unsure = False
+        return sure + (await self._recover(entity, unsure) if unsure else [])
 
 
 def _estimate(plan: Any, page_size: int) -> int | None:
@@ -571,6 +592,13 @@ def _estimate(plan: Any, page_size: int) -> int | None:
     if not counts or any(c is None for c in counts):
         return None
     return int(sum(counts)) * page_size
+
+
+def _maybe_applied(error: UnicrmError) -> bool:
+    """Whether a failed write may still have taken effect in the target."""
+    if isinstance(error, TransportError):
+        return error.maybe_applied
+    return not isinstance(error, RateLimited)
 
 
 def _field_names(record: Record) -> list[str]:
