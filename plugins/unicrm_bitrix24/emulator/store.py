@@ -1,0 +1,321 @@
+"""SQLite state of one emulated portal: leads, contacts, multifields, lead-contact links.
+
+One table per entity with a column per standard field and per user field (datetimes as Unix
+seconds, ``Y``/``N`` flags as text, multiple user fields as JSON text), a shared ``fm`` table
+for multifields, ``lead_contact`` for bindings and ``meta`` for portal settings. All access
+goes through one re-entrant lock, so the store is safe to share between server threads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+
+from unicrm_bitrix24.emulator.fields import (
+    CONTACT_FIELDS,
+    CONTACT_USER_FIELDS,
+    LEAD_FIELDS,
+    LEAD_USER_FIELDS,
+    Field,
+    UserField,
+)
+
+_SQL_TYPE = {
+    "int": "INTEGER",
+    "float": "REAL",
+    "str": "TEXT COLLATE NOCASE",
+    "date": "INTEGER",
+    "json": "TEXT",
+}
+
+
+@attrs.frozen
+class EntitySchema:
+    """The columns of one entity's table and how each is typed."""
+
+    name: str
+    fields: tuple[Field, ...]
+    user_fields: tuple[UserField, ...]
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+    def field(self, code: str) -> Field | None:
+        return _FIELD_INDEX[self.name].get(code)
+
+    def user_field(self, code: str) -> UserField | None:
+        return _UF_INDEX[self.name].get(code)
+
+    def column_fields(self) -> list[Field]:
+        """Standard fields that are table columns (no multifields, no virtual ones)."""
+        return [f for f in self.fields if f.kind != "fm" and not f.virtual]
+
+    def columns(self) -> dict[str, str]:
+        """column -> storage kind, in answer order."""
+        cols = {f.code: f.kind for f in self.column_fields()}
+        cols.update({u.code: u.kind for u in self.user_fields})
+        return cols
+
+
+SCHEMAS: dict[str, EntitySchema] = {
+    "lead": EntitySchema("lead", LEAD_FIELDS, LEAD_USER_FIELDS),
+    "contact": EntitySchema("contact", CONTACT_FIELDS, CONTACT_USER_FIELDS),
+}
+_FIELD_INDEX = {name: {f.code: f for f in s.fields} for name, s in SCHEMAS.items()}
+_UF_INDEX = {name: {u.code: u for u in s.user_fields} for name, s in SCHEMAS.items()}
+
+
+def normalize(type_id: str, value: str) -> str:
+    """The comparable form of a communication for duplicate search: a phone's digits, an
+    e-mail lower-cased, anything else trimmed."""
+    if type_id == "PHONE":
+        return "".join(ch for ch in value if ch.isdigit())
+    return value.strip().lower()
+
+
+_INDEXED = ("STATUS_ID", "ASSIGNED_BY_ID", "DATE_CREATE", "DATE_MODIFY", "ORIGIN_ID")
+
+
+class Store:
+    """The portal's tables. ``path`` ``None`` keeps everything in memory."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self.db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        if path:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self._create()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _create(self) -> None:
+        with self.lock:
+            for schema in SCHEMAS.values():
+                cols = ", ".join(
+                    f'"{code}" {_SQL_TYPE[kind]}'
+                    for code, kind in schema.columns().items()
+                    if code != "ID"
+                )
+                self.db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {schema.table} "
+                    f"(ID INTEGER PRIMARY KEY AUTOINCREMENT, {cols})"
+                )
+                for col in _INDEXED:
+                    if col in schema.columns():
+                        self.db.execute(
+                            f"CREATE INDEX IF NOT EXISTS ix_{schema.table}_{col.lower()} "
+                            f'ON {schema.table}("{col}")'
+                        )
+            self.db.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS fm (
+                    ID INTEGER PRIMARY KEY AUTOINCREMENT, ENTITY TEXT NOT NULL,
+                    OWNER_ID INTEGER NOT NULL, TYPE_ID TEXT NOT NULL,
+                    VALUE_TYPE TEXT NOT NULL, VALUE TEXT NOT NULL COLLATE NOCASE,
+                    NORM TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS ix_fm_owner ON fm(ENTITY, OWNER_ID);
+                CREATE INDEX IF NOT EXISTS ix_fm_value ON fm(ENTITY, TYPE_ID, VALUE);
+                CREATE INDEX IF NOT EXISTS ix_fm_norm ON fm(TYPE_ID, NORM);
+                CREATE TABLE IF NOT EXISTS lead_contact (
+                    LEAD_ID INTEGER NOT NULL, CONTACT_ID INTEGER NOT NULL,
+                    SORT INTEGER NOT NULL, IS_PRIMARY TEXT NOT NULL,
+                    PRIMARY KEY (LEAD_ID, CONTACT_ID));
+                CREATE INDEX IF NOT EXISTS ix_lc_contact ON lead_contact(CONTACT_ID);
+                CREATE TABLE IF NOT EXISTS meta (KEY TEXT PRIMARY KEY, VALUE TEXT);
+                """
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all."""
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # -- meta -------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT VALUE FROM meta WHERE KEY=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO meta(KEY, VALUE) VALUES(?, ?) "
+                "ON CONFLICT(KEY) DO UPDATE SET VALUE=excluded.VALUE",
+                (key, value),
+            )
+
+    # -- rows -------------------------------------------------------------------------------
+    def insert(self, entity: str, values: dict[str, Any]) -> int:
+        cols = list(values)
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        with self.lock:
+            if cols:
+                cur = self.db.execute(
+                    f"INSERT INTO {entity} ({names}) VALUES ({marks})",
+                    [values[c] for c in cols],
+                )
+            else:
+                cur = self.db.execute(f"INSERT INTO {entity} DEFAULT VALUES")
+            return int(cur.lastrowid or 0)
+
+    def update(self, entity: str, row_id: int, values: dict[str, Any]) -> None:
+        if not values:
+            return
+        sets = ", ".join(f'"{c}"=?' for c in values)
+        with self.lock:
+            self.db.execute(f"UPDATE {entity} SET {sets} WHERE ID=?", [*values.values(), row_id])
+
+    def get(self, entity: str, row_id: int) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.db.execute(f"SELECT * FROM {entity} WHERE ID=?", (row_id,)).fetchone()
+        return None if row is None else dict(row)
+
+    def delete(self, entity: str, row_id: int) -> None:
+        """Remove a row with its multifields and bindings (call inside a transaction)."""
+        with self.lock:
+            self.db.execute(f"DELETE FROM {entity} WHERE ID=?", (row_id,))
+            self.db.execute("DELETE FROM fm WHERE ENTITY=? AND OWNER_ID=?", (entity, row_id))
+            key = "LEAD_ID" if entity == "lead" else "CONTACT_ID"
+            self.db.execute(f"DELETE FROM lead_contact WHERE {key}=?", (row_id,))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute(sql, list(params)).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.lock:
+            row = self.db.execute(sql, list(params)).fetchone()
+        return None if row is None else row[0]
+
+    def max_id(self, entity: str) -> int:
+        return int(self.scalar(f"SELECT COALESCE(MAX(ID), 0) FROM {entity}") or 0)
+
+    def count(self, entity: str) -> int:
+        return int(self.scalar(f"SELECT COUNT(*) FROM {entity}") or 0)
+
+    # -- multifields --------------------------------------------------------------------------
+    def fm_rows(
+        self, entity: str, owners: Iterable[int], types: Iterable[str] | None = None
+    ) -> dict[int, dict[str, list[dict[str, Any]]]]:
+        """owner id -> type -> entries (ID order), for the given owners."""
+        ids = list(owners)
+        out: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        if not ids:
+            return out
+        type_list = list(types) if types is not None else None
+        sql = (
+            "SELECT ID, OWNER_ID, TYPE_ID, VALUE_TYPE, VALUE FROM fm WHERE ENTITY=? "
+            f"AND OWNER_ID IN ({','.join('?' for _ in ids)})"
+        )
+        params: list[Any] = [entity, *ids]
+        if type_list is not None:
+            if not type_list:
+                return out
+            sql += f" AND TYPE_ID IN ({','.join('?' for _ in type_list)})"
+            params += type_list
+        for row in self.query(sql + " ORDER BY ID", params):
+            out.setdefault(row["OWNER_ID"], {}).setdefault(row["TYPE_ID"], []).append(
+                {
+                    "ID": str(row["ID"]),
+                    "VALUE_TYPE": row["VALUE_TYPE"],
+                    "VALUE": row["VALUE"],
+                    "TYPE_ID": row["TYPE_ID"],
+                }
+            )
+        return out
+
+    def fm_add(self, entity: str, owner: int, type_id: str, value_type: str, value: str) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO fm(ENTITY, OWNER_ID, TYPE_ID, VALUE_TYPE, VALUE, NORM) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (entity, owner, type_id, value_type, value, normalize(type_id, value)),
+            )
+
+    def fm_entry(self, entity: str, owner: int, entry_id: int) -> sqlite3.Row | None:
+        rows = self.query(
+            "SELECT * FROM fm WHERE ID=? AND ENTITY=? AND OWNER_ID=?", (entry_id, entity, owner)
+        )
+        return rows[0] if rows else None
+
+    def fm_set(self, entry_id: int, value_type: str, value: str) -> None:
+        with self.lock:
+            row = self.db.execute("SELECT TYPE_ID FROM fm WHERE ID=?", (entry_id,)).fetchone()
+            norm = normalize(str(row[0]) if row else "", value)
+            self.db.execute(
+                "UPDATE fm SET VALUE_TYPE=?, VALUE=?, NORM=? WHERE ID=?",
+                (value_type, value, norm, entry_id),
+            )
+
+    def fm_delete(self, entry_id: int) -> None:
+        with self.lock:
+            self.db.execute("DELETE FROM fm WHERE ID=?", (entry_id,))
+
+    def fm_has(self, entity: str, owner: int, type_id: str) -> bool:
+        return (
+            self.scalar(
+                "SELECT 1 FROM fm WHERE ENTITY=? AND OWNER_ID=? AND TYPE_ID=? LIMIT 1",
+                (entity, owner, type_id),
+            )
+            is not None
+        )
+
+    # -- lead <-> contact -------------------------------------------------------------------
+    def lead_contacts(self, lead_id: int) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT CONTACT_ID, SORT, IS_PRIMARY FROM lead_contact WHERE LEAD_ID=? "
+            "ORDER BY SORT, CONTACT_ID",
+            (lead_id,),
+        )
+        return [
+            {
+                "CONTACT_ID": r["CONTACT_ID"],
+                "SORT": r["SORT"],
+                "ROLE_ID": 0,
+                "IS_PRIMARY": r["IS_PRIMARY"],
+            }
+            for r in rows
+        ]
+
+    def set_lead_contacts(self, lead_id: int, items: list[tuple[int, int, bool]]) -> int | None:
+        """Replace a lead's bindings with ``(contact id, sort, primary)``; returns the primary
+        contact id (the flagged one, else the first by sort), or ``None`` when unbound."""
+        ordered = sorted(items, key=lambda i: (i[1], i[0]))
+        primary = next((c for c, _, p in ordered if p), ordered[0][0] if ordered else None)
+        with self.lock:
+            self.db.execute("DELETE FROM lead_contact WHERE LEAD_ID=?", (lead_id,))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO lead_contact(LEAD_ID, CONTACT_ID, SORT, IS_PRIMARY) "
+                "VALUES (?, ?, ?, ?)",
+                [(lead_id, c, s, "Y" if c == primary else "N") for c, s, _ in ordered],
+            )
+        return primary
+
+    def existing_ids(self, entity: str, ids: Iterable[int]) -> set[int]:
+        wanted = list(set(ids))
+        if not wanted:
+            return set()
+        rows = self.query(
+            f"SELECT ID FROM {entity} WHERE ID IN ({','.join('?' for _ in wanted)})", wanted
+        )
+        return {int(r[0]) for r in rows}
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()

@@ -1,0 +1,177 @@
+"""Values between the wire and the store, both ways, as classic CRM methods shape them.
+
+Reading: ids and integers as strings, money as ``"15000.00"``, flags ``Y``/``N``, dates as
+ISO-8601 with the portal offset or ``""``. Writing: PHP-style coercion; an unreadable date is
+dropped silently, as the server does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from unicrm_bitrix24.emulator import dates
+from unicrm_bitrix24.emulator.fields import Field, UserField
+from unicrm_bitrix24.emulator.params import as_list, floatval, intval
+
+_DROP = object()  # a written value the server ignores
+
+
+def php_float(value: float) -> str:
+    """PHP's shortest float text (``12.5``, ``3``)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _int_text(v: Any) -> Any:
+    return None if v is None else str(int(v))
+
+
+def _money_text(v: Any) -> Any:
+    return None if v is None else f"{float(v):.2f}"
+
+
+def _date_text(v: Any) -> Any:
+    return dates.render(v)
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+#: vendor type -> renderer for standard fields
+_RENDER: dict[str, Callable[[Any], Any]] = {
+    "integer": _int_text,
+    "user": _int_text,
+    "crm_company": _int_text,
+    "crm_contact": _int_text,
+    "crm_lead": _int_text,
+    "double": _money_text,
+    "date": _date_text,
+    "datetime": _date_text,
+}
+
+
+def render_field(field: Field, value: Any) -> Any:
+    return _RENDER.get(field.type, _same)(value)
+
+
+def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
+    """A user field's value; ``full`` (``get``) renders empties as ``""`` instead of null."""
+    if uf.multiple:
+        items = json.loads(value) if value else []
+        return [str(i) for i in items] if items else False
+    if value is None:
+        return "" if full else None
+    t = uf.user_type
+    if t in ("date", "datetime"):
+        return dates.render(value)
+    if t in ("integer", "enumeration", "employee"):
+        return str(int(value))
+    if t == "boolean":
+        return "1" if value else "0"
+    if t == "double":
+        return php_float(value)
+    return value
+
+
+# -- writing ------------------------------------------------------------------------------
+def _text(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else ""
+    if isinstance(value, (dict, list)):
+        return _DROP
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        return "Y" if value.strip().upper() in ("Y", "1", "TRUE") else "N"
+    return "Y" if value else "N"
+
+
+def _int(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dict, list)):
+        return _DROP
+    return intval(value)
+
+
+def _float(value: Any) -> Any:
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, (dict, list)):
+        return _DROP
+    return round(floatval(value), 2)
+
+
+def _datetime(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    ts = dates.parse(value)
+    return _DROP if ts is None else ts
+
+
+def _date(value: Any) -> Any:
+    ts = _datetime(value)
+    return ts if ts is None or ts is _DROP else dates.midnight(ts)
+
+
+_COERCE: dict[str, Callable[[Any], Any]] = {
+    "integer": _int,
+    "user": _int,
+    "crm_company": _int,
+    "crm_contact": _int,
+    "crm_lead": _int,
+    "double": _float,
+    "char": _flag,
+    "date": _date,
+    "datetime": _datetime,
+}
+
+
+def coerce_field(field: Field, value: Any) -> Any:
+    """The stored form of a written standard field, or :data:`DROP`."""
+    return _COERCE.get(field.type, _text)(value)
+
+
+def _bool_uf(value: Any) -> Any:
+    if isinstance(value, str):
+        return 1 if value.strip().upper() in ("1", "Y", "TRUE") else 0
+    return 1 if value else 0
+
+
+def coerce_user_field(uf: UserField, value: Any) -> Any:
+    """The stored form of a written user field, or :data:`DROP`."""
+    if uf.multiple:
+        valid = {oid for oid, _ in uf.options}
+        items = [intval(v) for v in as_list(value) if not isinstance(v, (dict, list))]
+        if uf.user_type == "enumeration":
+            items = [i for i in items if i in valid]
+        return json.dumps(items) if items else None
+    t = uf.user_type
+    if t == "boolean":
+        return _bool_uf(value)
+    if t == "enumeration":
+        if value in (None, ""):
+            return None
+        oid = intval(value)
+        return oid if oid in {o for o, _ in uf.options} else _DROP
+    if t in ("integer", "employee"):
+        return _int(value)
+    if t == "double":
+        return None if value in (None, "") else _float(value)
+    if t == "datetime":
+        return _datetime(value)
+    if t == "date":
+        return _date(value)
+    return _text(value)
+
+
+DROP = _DROP
