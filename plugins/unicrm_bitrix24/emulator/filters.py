@@ -188,11 +188,12 @@ def compile_filter(schema: EntitySchema, raw: Any) -> Sql:
         if match is None:
             continue
         neg, or_null, wire_op, name = match.groups()
+        wire_op = wire_op or ""
         name = name.strip().upper()
         target = _target(schema, name)
         if target is None or wire_op not in OPERATORS:
             continue  # unknown field (typo, LOGIC, nested group): silently dropped
-        op = _effective(OPERATORS[wire_op or ""], target)
+        op = _effective(OPERATORS[wire_op], target)
         is_array = isinstance(value, (list, dict))
         values = as_list(value) if is_array else [value]
         if is_array and not values:
