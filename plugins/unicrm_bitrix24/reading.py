@@ -97,7 +97,8 @@ class KeysetReader:
             if key in answer.errors:
                 raise answer.errors[key]
         top = _rows(answer.results.get("last"))
-        return _rows(answer.results.get("first")), (_last_id(top) if top else None)
+        highest = max((int(str(r["ID"])) for r in top), default=None)
+        return _rows(answer.results.get("first")), highest
 
     async def _chain_batch(
         self, after: int, upper: int | None, pages: int
