@@ -51,6 +51,7 @@ from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import Mapping, dumps, loads
 from unicrm.migrate.report import MigrationReport
 from unicrm.migrate.transform import (
+    FRACTION,
     Context,
     LinkMissing,
     checksum,
@@ -306,9 +307,23 @@ class Engine:
             self.lookup_absent[entity] = bool(known) if known is not None else not has_done
 
         async def read() -> None:
+            # A source read that fails for good mid-stream starts over; records already
+            # passed on in this run are not passed on twice.
+            seen: set[str | None] = set()
             try:
-                async for page in query.pages(plan):
-                    await pages.put(page)
+                for attempt in range(self.options.max_attempts):
+                    try:
+                        async for page in query.pages(plan):
+                            fresh = [r for r in page if r.id not in seen]
+                            seen.update(r.id for r in fresh)
+                            if fresh:
+                                await pages.put(fresh)
+                        return
+                    except TRANSIENT:
+                        if attempt + 1 == self.options.max_attempts:
+                            raise
+                        self.report.stats(str(entity)).retried_batches += 1
+                        await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
             finally:
                 await pages.put(None)
 
@@ -533,6 +548,12 @@ class Engine:
             return self._fail(entity, item, error)
         if isinstance(error, ValidationError):
             names = {f for f, _ in error.details} & set(_field_names(item.record)) - STRUCTURAL
+            if "amount" in names:
+                # a value problem, not a missing field: only fractional amounts can be helped
+                names.discard("amount")
+                if not _fractional(item.record):
+                    return self._fail(entity, item, error)
+                names.add(FRACTION)
             if names and await self._learn(entity, names):
                 return True
             return self._fail(entity, item, error)
@@ -550,7 +571,9 @@ class Engine:
 
     def _fail(self, entity: EntityKind, item: _Item, error: UnicrmError) -> bool:
         self.report.stats(str(entity)).failed += 1
-        self.report.error(f"{entity} {item.source_id}: {type(error).__name__}: {error}")
+        details = getattr(error, "details", ())
+        shown = f" {list(details)[:3]}" if details else ""
+        self.report.error(f"{entity} {item.source_id}: {type(error).__name__}: {error}{shown}")
         self._advance(entity, 1)
         return False
 
@@ -592,6 +615,11 @@ def _estimate(plan: Any, page_size: int) -> int | None:
     if not counts or any(c is None for c in counts):
         return None
     return int(sum(counts)) * page_size
+
+
+def _fractional(record: Record) -> bool:
+    amount = getattr(record, "amount", None)
+    return amount is not None and amount.amount != amount.amount.to_integral_value()
 
 
 def _maybe_applied(error: UnicrmError) -> bool:

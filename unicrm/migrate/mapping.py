@@ -37,6 +37,7 @@ Nothing here does I/O except :func:`load_mapping` and :func:`dump_mapping`.
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from collections.abc import Mapping as AbcMapping
 from pathlib import Path
@@ -67,6 +68,12 @@ class MissingPolicy(str, enum.Enum):
         return str(self.value)
 
 
+def code_of(key: str) -> str:
+    """``key`` as a field code: upper-case ASCII letters, digits and ``_``, not digit-first."""
+    code = re.sub(r"[^A-Z0-9_]", "_", key.upper())
+    return code if code and not code[0].isdigit() else f"F_{code}"
+
+
 def _str_map(value: AbcMapping[str, str] | None) -> FrozenMap[str]:
     return FrozenMap({str(k): str(v) for k, v in (value or {}).items()})
 
@@ -95,9 +102,13 @@ class FieldRule:
     values: FrozenMap[str] = attrs.field(factory=FrozenMap, converter=_str_map)
 
     def definition(self) -> CustomFieldDef:
-        """The definition to create in the target (key proposed: the source key)."""
+        """The definition to create in the target.
+
+        The key proposed is ``target`` when set, else the source key as a code (upper-case
+        letters, digits and ``_``, which vendors accept); the target may still choose its own.
+        """
         return CustomFieldDef(
-            key=self.target or self.source,
+            key=self.target or code_of(self.source),
             label=self.label or self.source,
             type=self.type,
             options=tuple(

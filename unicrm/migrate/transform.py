@@ -69,6 +69,8 @@ NOTABLE: dict[EntityKind, tuple[str, ...]] = {
 }
 
 NOTE_HEADER = "[unicrm migration]"
+#: Pseudo field in ``lacks``: the target takes whole amounts only (fractional ones are noted).
+FRACTION = "amount.fraction"
 
 
 class MappingFailure(ConfigurationError):
@@ -204,12 +206,22 @@ def map_record(record: Record, ctx: Context) -> Record:
     }
     lost: list[tuple[str, Any]] = []
     lacks = mapping.target_lacks(entity)
-    ordered = [n for n in NOTABLE[entity] if n in lacks] + sorted(lacks - set(NOTABLE[entity]))
+    ordered = [n for n in NOTABLE[entity] if n in lacks] + sorted(
+        lacks - set(NOTABLE[entity]) - {FRACTION}
+    )
     for name in ordered:
         if name in fields and name not in {"origin", "custom", "stage", "contacts"}:
             if _present(fields[name]) and name != "comments":
                 lost.append((name, fields[name]))
             fields[name] = () if isinstance(fields[name], tuple) else None
+    amount = getattr(record, "amount", None)
+    if (
+        FRACTION in lacks
+        and amount is not None
+        and amount.amount != amount.amount.to_integral_value()
+    ):
+        lost.append(("amount", amount))
+        fields["amount"] = None
     comments_lost = "comments" in lacks and _present(record.comments)
     if comments_lost:
         lost.append(("comments", record.comments))
@@ -321,6 +333,7 @@ def contact_ids_of(record: Record) -> tuple[str, ...]:
 
 
 __all__ = [
+    "FRACTION",
     "NOTABLE",
     "Context",
     "LinkMissing",

@@ -58,7 +58,9 @@ def store_names() -> Iterator[tuple[str, str]]:
         forget(name)
 
 
-async def seed_source(crm: object, contacts: int = 60, leads: int = 90) -> None:
+async def seed_source(
+    crm: object, contacts: int = 60, leads: int = 90, long_texts: bool = True
+) -> None:
     """Contacts and leads covering the edge cases the brief lists."""
     color = CustomFieldDef(
         key="color",
@@ -78,7 +80,7 @@ async def seed_source(crm: object, contacts: int = 60, leads: int = 90) -> None:
             last_name="Ёлкина" if i % 2 else None,
             phones=[] if i % 5 == 0 else [Phone(f"+7 900 {i:07d}", "mobile")],
             emails=[] if i % 3 == 0 else [Email(f"user{i}@пример.рф")],
-            comments=LONG if i == 7 else None,
+            comments=LONG if i == 7 and long_texts else None,
             tags=["vip", "опт"] if i % 4 == 0 else [],
             custom={"nick": f"nick-{i}"} if i % 2 else {},
             company_id="900" if i % 6 == 0 else None,
@@ -94,7 +96,7 @@ async def seed_source(crm: object, contacts: int = 60, leads: int = 90) -> None:
             if i % 7
             else [],
             custom={"color": "Red" if i % 2 else "Green", "budget": Decimal(i)},
-            comments=LONG if i == 11 else None,
+            comments=LONG if i == 11 and long_texts else None,
             tags=["b2b"] if i % 5 == 0 else [],
         )
         await crm.leads.create(lead)  # type: ignore[attr-defined]

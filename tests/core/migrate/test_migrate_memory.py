@@ -126,7 +126,7 @@ async def test_missing_target_field_policies(
     )
     with Ledger(tmp_path / "run.db") as ledger:
         if policy == "fail":
-            with pytest.raises(MappingFailure, match="no field for (company_id|Nickname)"):
+            with pytest.raises(MappingFailure, match=r"no field for (company_id|Nickname)"):
                 await _run(src, dst, ledger, mapping=mapping)
             assert await dst.leads.all().to_list() == []
             return
