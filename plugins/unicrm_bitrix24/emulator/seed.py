@@ -62,6 +62,7 @@ _PRODUCTS = (
 _DOMAINS = ("gmail.com", "yandex.ru", "mail.ru", "outlook.com", "example.com", "inbox.ru")
 
 
+@lru_cache(maxsize=8192)
 def _translit(text: str) -> str:
     out = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
     return "".join(ch for ch in out if ch.isalnum())
