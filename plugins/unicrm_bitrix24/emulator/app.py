@@ -29,8 +29,7 @@ from unicrm.emulation import (
     FaultPicker,
     SystemClock,
 )
-from unicrm_bitrix24.emulator import errors
-from unicrm_bitrix24.emulator import methods_crm, methods_ref
+from unicrm_bitrix24.emulator import errors, methods_crm, methods_ref
 from unicrm_bitrix24.emulator.batch import run_batch
 from unicrm_bitrix24.emulator.context import Call, Outcome
 from unicrm_bitrix24.emulator.dates import PORTAL_TZ

@@ -237,7 +237,7 @@ LEAD_USER_FIELDS: tuple[UserField, ...] = (
         options=((211, "Hardware"), (212, "Software"), (213, "Consulting"), (214, "Support")),
     ),
     UserField(107, "UF_CRM_1594289616952", "string", "Referral code", "Реферальный код"),
-    UserField(108, "UF_CRM_WEIGHT", "double", "Weight", "Вес"),
+    UserField(108, "UF_CRM_WEIGHT", "double", "Weight", "Вес"),  # noqa: RUF001
     UserField(109, "UF_CRM_DEADLINE", "date", "Deadline", "Крайний срок"),
 )
 

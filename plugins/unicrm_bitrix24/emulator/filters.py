@@ -108,7 +108,7 @@ def _is_blank(kind: str, value: Any) -> bool:
     if value is None or value == "" or value is False:
         return True
     if kind in ("int", "float", "json"):
-        return _convert(kind, value) == 0
+        return bool(_convert(kind, value) == 0)
     return False
 
 

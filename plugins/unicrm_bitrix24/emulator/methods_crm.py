@@ -69,7 +69,7 @@ def resolve_select(schema: EntitySchema, raw: Any) -> tuple[list[Field], list[st
     )
 
 
-def _render(
+def _render(  # noqa: PLR0917 - one row, rendered once per call
     schema: EntitySchema,
     row: dict[str, Any],
     fields: list[Field],
@@ -212,10 +212,10 @@ def apply_multifields(store: Store, entity: str, owner: int, fields: dict[str, A
         if type_id not in fields:
             continue
         allowed = VALUE_TYPES[type_id]
-        for item in as_list(fields[type_id]):
-            if not isinstance(item, dict):
+        for raw_item in as_list(fields[type_id]):
+            if not isinstance(raw_item, dict):
                 continue
-            item = {str(k).upper(): v for k, v in item.items()}
+            item = {str(k).upper(): v for k, v in raw_item.items()}
             raw_value = item.get("VALUE")
             value = (
                 ""

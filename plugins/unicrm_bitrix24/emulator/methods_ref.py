@@ -172,10 +172,10 @@ def lead_contacts_set(call: Call) -> Outcome:
     with store.transaction():
         lead_id = _lead_id(call)
         items: list[tuple[int, int, bool]] = []
-        for i, item in enumerate(as_list(pick(call.params, "items"))):
-            if not isinstance(item, dict):
+        for i, raw_item in enumerate(as_list(pick(call.params, "items"))):
+            if not isinstance(raw_item, dict):
                 continue
-            item = {str(k).upper(): v for k, v in item.items()}
+            item = {str(k).upper(): v for k, v in raw_item.items()}
             cid = intval(item.get("CONTACT_ID"))
             if cid <= 0:
                 continue

@@ -33,7 +33,41 @@ POOL = 400
 _TRANSLIT = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch  y  e yu ya".split(" "),
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
         strict=False,
     )
 )
@@ -95,7 +129,7 @@ def _pools() -> dict[str, dict[str, tuple[str, ...]]]:
 
 
 class _Person:
-    __slots__ = ("first", "last", "middle", "locale", "latin")
+    __slots__ = ("first", "last", "latin", "locale", "middle")
 
     def __init__(self, rng: random.Random) -> None:
         self.locale = "ru_RU" if rng.random() < 0.55 else "en_US"
@@ -282,7 +316,7 @@ def _seed_contacts(
     return ids
 
 
-def _seed_leads(
+def _seed_leads(  # noqa: PLR0917
     store: Store,
     rng: random.Random,
     count: int,

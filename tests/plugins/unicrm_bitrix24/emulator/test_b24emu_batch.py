@@ -18,12 +18,19 @@ Ok = Callable[..., Any]
 
 def test_keyset_chain_with_result_references(emu: Bitrix24Emulator, ok: Ok) -> None:
     emu.seed(130)
-    cmd = {"p0": "crm.lead.list?" + urlencode(
-        {"order[ID]": "ASC", "filter[>ID]": 0, "select[]": "ID", "start": -1})}
+    cmd = {
+        "p0": "crm.lead.list?"
+        + urlencode({"order[ID]": "ASC", "filter[>ID]": 0, "select[]": "ID", "start": -1})
+    }
     for i in range(1, 4):
         cmd[f"p{i}"] = "crm.lead.list?" + urlencode(
-            {"order[ID]": "ASC", "filter[>ID]": f"$result[p{i - 1}][49][ID]", "select[]": "ID",
-             "start": -1})
+            {
+                "order[ID]": "ASC",
+                "filter[>ID]": f"$result[p{i - 1}][49][ID]",
+                "select[]": "ID",
+                "start": -1,
+            }
+        )
     body = ok("batch", halt=0, cmd=cmd)
     result = body["result"]
     ids = [int(r["ID"]) for key in ("p0", "p1", "p2") for r in result["result"][key]]
@@ -41,11 +48,14 @@ def test_keyset_chain_with_result_references(emu: Bitrix24Emulator, ok: Ok) -> N
 
 
 def test_reference_inside_a_longer_string_and_add_result(ok: Ok) -> None:
-    body = ok("batch", cmd={
-        "add": "crm.lead.add?fields[TITLE]=First",
-        "copy": "crm.lead.add?fields[TITLE]=Copy of $result[add]",
-        "get": "crm.lead.get?id=$result[copy]",
-    })
+    body = ok(
+        "batch",
+        cmd={
+            "add": "crm.lead.add?fields[TITLE]=First",
+            "copy": "crm.lead.add?fields[TITLE]=Copy of $result[add]",
+            "get": "crm.lead.get?id=$result[copy]",
+        },
+    )
     result = body["result"]["result"]
     assert result["add"] == 1 and result["copy"] == 2
     assert result["get"]["TITLE"] == "Copy of 1"
@@ -53,8 +63,12 @@ def test_reference_inside_a_longer_string_and_add_result(ok: Ok) -> None:
 
 def test_errors_stay_inside_http_200_and_halt_stops(ok: Ok) -> None:
     ok("crm.lead.add", fields={"TITLE": "x"})
-    cmds = {"a": "crm.lead.get?id=1", "b": "crm.lead.get?id=999", "c": "crm.lead.get?id=0",
-            "d": "crm.lead.get?id=1"}
+    cmds = {
+        "a": "crm.lead.get?id=1",
+        "b": "crm.lead.get?id=999",
+        "c": "crm.lead.get?id=0",
+        "d": "crm.lead.get?id=1",
+    }
     body = ok("batch", cmd=cmds)["result"]
     assert set(body["result"]) == {"a", "d"}
     assert body["result_error"] == {
@@ -89,8 +103,9 @@ def test_more_than_50_commands(ok: Ok) -> None:
 
 
 def test_nested_batch_and_unknown_method(ok: Ok) -> None:
-    body = ok("batch", cmd={"n": "batch?cmd[x]=crm.lead.list", "u": "crm.nope.list",
-                            "skip": 5})["result"]
+    body = ok("batch", cmd={"n": "batch?cmd[x]=crm.lead.list", "u": "crm.nope.list", "skip": 5})[
+        "result"
+    ]
     assert body["result_error"]["n"]["error"] == "ERROR_BATCH_METHOD_NOT_ALLOWED"
     assert body["result_error"]["u"]["error"] == "ERROR_METHOD_NOT_FOUND"
     assert "skip" not in body["result_error"]
@@ -116,5 +131,10 @@ def test_form_encoded_batch_with_double_encoding(emu: Bitrix24Emulator) -> None:
 
 def test_empty_batch(ok: Ok) -> None:
     body = ok("batch", cmd={})["result"]
-    assert body == {"result": [], "result_error": [], "result_total": [], "result_next": [],
-                    "result_time": []}
+    assert body == {
+        "result": [],
+        "result_error": [],
+        "result_total": [],
+        "result_next": [],
+        "result_time": [],
+    }

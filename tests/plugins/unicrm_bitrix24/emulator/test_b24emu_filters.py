@@ -15,18 +15,45 @@ from .conftest import WEBHOOK
 
 # Lead A is created at T, B at T+100, C at T+200, D at T+300 (T = 2025-06-15T18:06:40+03:00).
 LEADS: dict[str, dict[str, Any]] = {
-    "A": {"TITLE": "Alpha", "NAME": "Ann", "OPPORTUNITY": 100, "STATUS_ID": "JUNK",
-          "SOURCE_ID": "CALL", "ASSIGNED_BY_ID": 3, "ORIGIN_ID": "ext-1",
-          "ORIGINATOR_ID": "sys", "UF_CRM_SCORE": 10,
-          "PHONE": [{"VALUE": "+79001", "VALUE_TYPE": "WORK"}],
-          "EMAIL": [{"VALUE": "ann@x.com"}]},
-    "B": {"TITLE": "Beta_50%", "NAME": "Bob", "OPPORTUNITY": "250.5",
-          "STATUS_ID": "IN_PROCESS", "SOURCE_ID": "WEB", "ASSIGNED_BY_ID": 5,
-          "UF_CRM_INTERESTS": [211, 212]},
-    "C": {"TITLE": "Gamma", "OPPORTUNITY": 0, "STATUS_ID": "CONVERTED", "SOURCE_ID": "CALL",
-          "ASSIGNED_BY_ID": 3, "BIRTHDATE": "1990-05-01"},
-    "D": {"TITLE": "delta", "NAME": "", "OPPORTUNITY": 1000, "STATUS_ID": "NEW",
-          "ASSIGNED_BY_ID": 5, "ORIGIN_ID": "ext-2", "EMAIL": [{"VALUE": "d@y.org"}]},
+    "A": {
+        "TITLE": "Alpha",
+        "NAME": "Ann",
+        "OPPORTUNITY": 100,
+        "STATUS_ID": "JUNK",
+        "SOURCE_ID": "CALL",
+        "ASSIGNED_BY_ID": 3,
+        "ORIGIN_ID": "ext-1",
+        "ORIGINATOR_ID": "sys",
+        "UF_CRM_SCORE": 10,
+        "PHONE": [{"VALUE": "+79001", "VALUE_TYPE": "WORK"}],
+        "EMAIL": [{"VALUE": "ann@x.com"}],
+    },
+    "B": {
+        "TITLE": "Beta_50%",
+        "NAME": "Bob",
+        "OPPORTUNITY": "250.5",
+        "STATUS_ID": "IN_PROCESS",
+        "SOURCE_ID": "WEB",
+        "ASSIGNED_BY_ID": 5,
+        "UF_CRM_INTERESTS": [211, 212],
+    },
+    "C": {
+        "TITLE": "Gamma",
+        "OPPORTUNITY": 0,
+        "STATUS_ID": "CONVERTED",
+        "SOURCE_ID": "CALL",
+        "ASSIGNED_BY_ID": 3,
+        "BIRTHDATE": "1990-05-01",
+    },
+    "D": {
+        "TITLE": "delta",
+        "NAME": "",
+        "OPPORTUNITY": 1000,
+        "STATUS_ID": "NEW",
+        "ASSIGNED_BY_ID": 5,
+        "ORIGIN_ID": "ext-2",
+        "EMAIL": [{"VALUE": "d@y.org"}],
+    },
 }
 BY_ID = {i + 1: key for i, key in enumerate(LEADS)}
 
@@ -108,8 +135,9 @@ def _titles(body: Any) -> str:
 
 
 @pytest.mark.parametrize(("flt", "expected"), CASES, ids=[str(c[0]) for c in CASES])
-def test_filter_prefix(dataset: None, ok: Callable[..., Any], flt: dict[str, Any],
-                       expected: str) -> None:
+def test_filter_prefix(
+    dataset: None, ok: Callable[..., Any], flt: dict[str, Any], expected: str
+) -> None:
     body = ok("crm.lead.list", filter=flt, order={"ID": "ASC"}, select=["ID"])
     assert _titles(body) == expected
     assert body["total"] == len(expected)
@@ -119,8 +147,7 @@ def test_filter_over_form_encoding(dataset: None, emu: Bitrix24Emulator) -> None
     client = httpx.Client(transport=EmulatorTransport(emu), base_url="http://127.0.0.1")
     r = client.get(
         f"/rest/{WEBHOOK}/crm.lead.list",
-        params={"filter[>OPPORTUNITY]": "100", "filter[@ID][]": ["2", "3", "4"],
-                "select[]": "ID"},
+        params={"filter[>OPPORTUNITY]": "100", "filter[@ID][]": ["2", "3", "4"], "select[]": "ID"},
     )
     assert _titles(r.json()) == "BD"
 
@@ -137,14 +164,20 @@ def test_filter_over_form_encoding(dataset: None, emu: Bitrix24Emulator) -> None
         ({"SOURCE_ID": "ASC", "ID": "DESC"}, "DCAB"),
     ],
 )
-def test_order(dataset: None, ok: Callable[..., Any], order: dict[str, str],
-               expected: str) -> None:
+def test_order(dataset: None, ok: Callable[..., Any], order: dict[str, str], expected: str) -> None:
     assert _titles(ok("crm.lead.list", order=order, select=["ID"])) == expected
 
 
 def test_contact_list_filters(ok: Callable[..., Any]) -> None:
-    ok("crm.contact.add", fields={"NAME": "Ivan", "LAST_NAME": "Petrov", "TYPE_ID": "CLIENT",
-                                  "EMAIL": [{"VALUE": "ivan@example.com", "VALUE_TYPE": "WORK"}]})
+    ok(
+        "crm.contact.add",
+        fields={
+            "NAME": "Ivan",
+            "LAST_NAME": "Petrov",
+            "TYPE_ID": "CLIENT",
+            "EMAIL": [{"VALUE": "ivan@example.com", "VALUE_TYPE": "WORK"}],
+        },
+    )
     ok("crm.contact.add", fields={"NAME": "Jane", "LAST_NAME": "Doe", "TYPE_ID": "PARTNER"})
     body = ok("crm.contact.list", filter={"%LAST_NAME": "tro"}, select=["ID", "EMAIL"])
     assert [r["ID"] for r in body["result"]] == ["1"]

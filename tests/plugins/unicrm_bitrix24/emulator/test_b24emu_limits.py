@@ -20,8 +20,9 @@ def vendor(clock: ManualClock) -> Bitrix24Emulator:
     return Bitrix24Emulator(clock=clock, webhook=WEBHOOK, limits="vendor")
 
 
-def test_bucket_allows_50_then_refuses_and_drains(vendor: Bitrix24Emulator,
-                                                  clock: ManualClock) -> None:
+def test_bucket_allows_50_then_refuses_and_drains(
+    vendor: Bitrix24Emulator, clock: ManualClock
+) -> None:
     statuses = [post_json(vendor, "crm.lead.list", {})[0] for _ in range(51)]
     assert statuses[:50] == [200] * 50
     status, body = post_json(vendor, "crm.lead.list", {})
@@ -50,8 +51,9 @@ def test_limits_off_never_refuses(vendor: Bitrix24Emulator) -> None:
         vendor.limits = "sometimes"
 
 
-def test_operating_time_blocks_one_method_until_reset(vendor: Bitrix24Emulator,
-                                                      clock: ManualClock) -> None:
+def test_operating_time_blocks_one_method_until_reset(
+    vendor: Bitrix24Emulator, clock: ManualClock
+) -> None:
     vendor.limits = "vendor"
     vendor.method_costs["crm.lead.list"] = 100.0
     times = []
@@ -84,8 +86,16 @@ def test_operating_time_inside_batch_is_per_command(vendor: Bitrix24Emulator) ->
 def test_time_block_in_every_response(vendor: Bitrix24Emulator) -> None:
     body = post_json(vendor, "crm.lead.fields", {})[1]
     block = body["time"]
-    assert set(block) == {"start", "finish", "duration", "processing", "date_start",
-                          "date_finish", "operating_reset_at", "operating"}
+    assert set(block) == {
+        "start",
+        "finish",
+        "duration",
+        "processing",
+        "date_start",
+        "date_finish",
+        "operating_reset_at",
+        "operating",
+    }
     assert block["start"] == 1_750_000_000.0
     assert block["date_start"] == "2025-06-15T18:06:40+03:00"
     assert block["finish"] >= block["start"]
@@ -139,11 +149,16 @@ def test_faults_happen_before_any_effect(clock: ManualClock) -> None:
     for i in range(100):
         status, _ = (
             (r.status, None)
-            if (r := emu.handle(EmulatorRequest(
-                "POST", f"/rest/{WEBHOOK}/crm.lead.add",
-                headers={"content-type": "application/json"},
-                body=json.dumps({"fields": {"TITLE": f"t{i}"}}).encode(),
-            )))
+            if (
+                r := emu.handle(
+                    EmulatorRequest(
+                        "POST",
+                        f"/rest/{WEBHOOK}/crm.lead.add",
+                        headers={"content-type": "application/json"},
+                        body=json.dumps({"fields": {"TITLE": f"t{i}"}}).encode(),
+                    )
+                )
+            )
             else (0, None)
         )
         outcomes[status] += 1
@@ -155,8 +170,9 @@ def test_faults_happen_before_any_effect(clock: ManualClock) -> None:
 
 def test_fault_sequence_is_deterministic(clock: ManualClock) -> None:
     def run() -> list[int]:
-        emu = Bitrix24Emulator(clock=clock, webhook=WEBHOOK, limits="off", faults=0.3,
-                               random_seed=11)
+        emu = Bitrix24Emulator(
+            clock=clock, webhook=WEBHOOK, limits="off", faults=0.3, random_seed=11
+        )
         return [_raw(emu, f"/rest/{WEBHOOK}/crm.lead.list").status for _ in range(40)]
 
     assert run() == run()

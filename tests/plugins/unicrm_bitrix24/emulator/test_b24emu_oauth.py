@@ -19,9 +19,15 @@ def client(emu: Bitrix24Emulator) -> httpx.Client:
 
 def _exchange(client: httpx.Client, emu: Bitrix24Emulator) -> tuple[str, str, dict[str, Any]]:
     client_id, secret, code = emu.register_app()
-    r = client.get("/oauth/token/", params={
-        "grant_type": "authorization_code", "client_id": client_id, "client_secret": secret,
-        "code": code})
+    r = client.get(
+        "/oauth/token/",
+        params={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "client_secret": secret,
+            "code": code,
+        },
+    )
     assert r.status_code == 200, r.text
     return client_id, secret, r.json()
 
@@ -31,21 +37,34 @@ def test_code_exchange_and_call(client: httpx.Client, emu: Bitrix24Emulator) -> 
     assert tokens["expires_in"] == 3600
     assert tokens["expires"] == 1_750_000_000 + 3600
     assert tokens["client_endpoint"] == "http://127.0.0.1:8024/rest/"
-    assert {"access_token", "refresh_token", "member_id", "domain", "server_endpoint",
-            "scope"} <= set(tokens)
-    r = client.post("/rest/crm.lead.add.json",
-                    json={"auth": tokens["access_token"], "fields": {"TITLE": "oauth"}})
+    assert {
+        "access_token",
+        "refresh_token",
+        "member_id",
+        "domain",
+        "server_endpoint",
+        "scope",
+    } <= set(tokens)
+    r = client.post(
+        "/rest/crm.lead.add.json",
+        json={"auth": tokens["access_token"], "fields": {"TITLE": "oauth"}},
+    )
     assert r.json()["result"] == 1
     r = client.get("/rest/crm.lead.get", params={"auth": tokens["access_token"], "id": 1})
     assert r.json()["result"]["TITLE"] == "oauth"
     assert r.json()["result"]["CREATED_BY_ID"] == "1"
 
 
-def test_code_is_single_use_and_short_lived(client: httpx.Client, emu: Bitrix24Emulator,
-                                            clock: ManualClock) -> None:
+def test_code_is_single_use_and_short_lived(
+    client: httpx.Client, emu: Bitrix24Emulator, clock: ManualClock
+) -> None:
     client_id, secret, code = emu.register_app()
-    params = {"grant_type": "authorization_code", "client_id": client_id,
-              "client_secret": secret, "code": code}
+    params = {
+        "grant_type": "authorization_code",
+        "client_id": client_id,
+        "client_secret": secret,
+        "code": code,
+    }
     assert client.get("/oauth/token/", params=params).status_code == 200
     again = client.get("/oauth/token/", params=params)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
@@ -57,27 +76,42 @@ def test_code_is_single_use_and_short_lived(client: httpx.Client, emu: Bitrix24E
 
 def test_wrong_secret(client: httpx.Client, emu: Bitrix24Emulator) -> None:
     client_id, secret, code = emu.register_app()
-    r = client.post("/oauth/token/", data={"grant_type": "authorization_code",
-                                           "client_id": client_id, "client_secret": "nope",
-                                           "code": code})
+    r = client.post(
+        "/oauth/token/",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "client_secret": "nope",
+            "code": code,
+        },
+    )
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
     assert secret not in r.text
 
 
-def test_expiry_and_rotating_refresh(client: httpx.Client, emu: Bitrix24Emulator,
-                                     clock: ManualClock) -> None:
+def test_expiry_and_rotating_refresh(
+    client: httpx.Client, emu: Bitrix24Emulator, clock: ManualClock
+) -> None:
     client_id, secret, tokens = _exchange(client, emu)
     clock.advance(3600)
     r = client.get("/rest/crm.lead.list", params={"auth": tokens["access_token"]})
     assert r.status_code == 401
-    assert r.json() == {"error": "expired_token",
-                        "error_description": "The access token provided has expired."}
-    refresh = {"grant_type": "refresh_token", "client_id": client_id, "client_secret": secret,
-               "refresh_token": tokens["refresh_token"]}
+    assert r.json() == {
+        "error": "expired_token",
+        "error_description": "The access token provided has expired.",
+    }
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": client_id,
+        "client_secret": secret,
+        "refresh_token": tokens["refresh_token"],
+    }
     new = client.get("/oauth/token/", params=refresh).json()
     assert new["refresh_token"] != tokens["refresh_token"]
     assert new["access_token"] != tokens["access_token"]
-    assert client.get("/rest/crm.lead.list", params={"auth": new["access_token"]}).status_code == 200
+    assert (
+        client.get("/rest/crm.lead.list", params={"auth": new["access_token"]}).status_code == 200
+    )
     reused = client.get("/oauth/token/", params=refresh)
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
     newer = client.get("/oauth/token/", params={**refresh, "refresh_token": new["refresh_token"]})

@@ -37,8 +37,15 @@ def _ids(body: Any) -> list[int]:
         (-50, 1, 50, None, 0),
     ],
 )
-def test_start_rules(leads_120: Bitrix24Emulator, ok: Ok, start: Any, first: int, count: int,
-                     next_: int | None, total: int) -> None:
+def test_start_rules(
+    leads_120: Bitrix24Emulator,
+    ok: Ok,
+    start: Any,
+    first: int,
+    count: int,
+    next_: int | None,
+    total: int,
+) -> None:
     body = ok("crm.lead.list", order={"ID": "ASC"}, select=["ID"], start=start)
     ids = _ids(body)
     assert ids == list(range(first, first + count))
@@ -51,8 +58,9 @@ def test_keyset_paging_reads_everything_once(leads_120: Bitrix24Emulator, ok: Ok
     seen: list[int] = []
     last = 0
     while True:
-        body = ok("crm.lead.list", order={"ID": "ASC"}, filter={">ID": last}, select=["ID"],
-                  start=-1)
+        body = ok(
+            "crm.lead.list", order={"ID": "ASC"}, filter={">ID": last}, select=["ID"], start=-1
+        )
         page = _ids(body)
         seen += page
         if len(page) < 50:
@@ -74,11 +82,16 @@ def test_empty_result(ok: Ok) -> None:
 
 @pytest.fixture
 def one_lead(ok: Ok) -> None:
-    ok("crm.lead.add", fields={
-        "TITLE": "Select me", "NAME": "Sam", "UF_CRM_SCORE": 7,
-        "PHONE": [{"VALUE": "+15550001111", "VALUE_TYPE": "MOBILE"}],
-        "EMAIL": [{"VALUE": "sam@example.com"}],
-    })
+    ok(
+        "crm.lead.add",
+        fields={
+            "TITLE": "Select me",
+            "NAME": "Sam",
+            "UF_CRM_SCORE": 7,
+            "PHONE": [{"VALUE": "+15550001111", "VALUE_TYPE": "MOBILE"}],
+            "EMAIL": [{"VALUE": "sam@example.com"}],
+        },
+    )
 
 
 def test_default_select_is_star_and_uf(one_lead: None, ok: Ok) -> None:
@@ -100,8 +113,12 @@ def test_uf_mask_and_named_multifields(one_lead: None, ok: Ok) -> None:
     assert set(row) == {"ID", "PHONE"} | {k for k in row if k.startswith("UF_CRM_")}
     assert "UF_CRM_SCORE" in row
     assert row["PHONE"] == [
-        {"ID": row["PHONE"][0]["ID"], "VALUE_TYPE": "MOBILE", "VALUE": "+15550001111",
-         "TYPE_ID": "PHONE"}
+        {
+            "ID": row["PHONE"][0]["ID"],
+            "VALUE_TYPE": "MOBILE",
+            "VALUE": "+15550001111",
+            "TYPE_ID": "PHONE",
+        }
     ]
 
 

@@ -63,17 +63,19 @@ def test_form_query_and_json_bodies_are_equivalent(emu: Bitrix24Emulator) -> Non
     r2 = client.get(base + "crm.lead.add.json?" + urlencode(form))
     r3 = client.post(
         base + "CRM.Lead.Add.json",
-        json={"fields": {"TITLE": "Form lead",
-                         "PHONE": [{"VALUE": "+79001112233", "VALUE_TYPE": "MOBILE"}]}},
+        json={
+            "fields": {
+                "TITLE": "Form lead",
+                "PHONE": [{"VALUE": "+79001112233", "VALUE_TYPE": "MOBILE"}],
+            }
+        },
     )
     ids = [r.json()["result"] for r in (r1, r2, r3)]
     assert ids == [1, 2, 3]
     records = [client.get(base + f"crm.lead.get?id={i}").json()["result"] for i in ids]
     for rec in records:
         assert rec["TITLE"] == "Form lead"
-        assert [(p["VALUE"], p["VALUE_TYPE"]) for p in rec["PHONE"]] == [
-            ("+79001112233", "MOBILE")
-        ]
+        assert [(p["VALUE"], p["VALUE_TYPE"]) for p in rec["PHONE"]] == [("+79001112233", "MOBILE")]
 
 
 def test_multipart_body(emu: Bitrix24Emulator) -> None:
@@ -99,8 +101,10 @@ def test_body_wins_over_query(emu: Bitrix24Emulator) -> None:
 def test_bad_json_is_a_wrong_encoding_error(emu: Bitrix24Emulator) -> None:
     r = emu.handle(
         EmulatorRequest(
-            "POST", f"/rest/{WEBHOOK}/crm.lead.list",
-            headers={"content-type": "application/json"}, body=b"{not json",
+            "POST",
+            f"/rest/{WEBHOOK}/crm.lead.list",
+            headers={"content-type": "application/json"},
+            body=b"{not json",
         )
     )
     assert r.status == 400
