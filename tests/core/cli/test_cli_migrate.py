@@ -1,0 +1,200 @@
+"""``unicrm migrate``, ``verify`` and ``export`` through click's CliRunner on memory stores."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import unicrm
+from unicrm import Contact, ContactLink, Lead, Money, StageRef
+from unicrm.cli import cli
+
+
+@pytest.fixture
+def stores() -> Iterator[tuple[str, str]]:
+    from unicrm_memory.store import forget
+
+    names = (f"clisrc-{uuid.uuid4().hex[:8]}", f"clidst-{uuid.uuid4().hex[:8]}")
+    crm = unicrm.connect(f"memory://{names[0]}")
+    ids = [crm.contacts.create(Contact(first_name=f"Иван {i}")).id for i in range(5)]
+    for i in range(8):
+        crm.leads.create(
+            Lead(
+                title=f"Deal {i}",
+                amount=Money(i * 10, "EUR"),
+                stage=StageRef("1", "won" if i % 2 else "new", "won" if i % 2 else "open"),
+                contacts=[ContactLink(ids[i % 5], True)],
+            )
+        )
+    yield f"memory://{names[0]}", f"memory://{names[1]}"
+    for name in names:
+        forget(name)
+
+
+def test_migrate_then_verify_then_rerun(stores: tuple[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    ledger = str(tmp_path / "run.db")
+    args = ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "--json"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["state"] == "complete"
+    assert report["entities"]["lead"]["created"] == 8
+    check = runner.invoke(
+        cli, ["verify", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "--json"]
+    )
+    assert check.exit_code == 0, check.output
+    assert json.loads(check.output)["differences"] == 0
+    again = runner.invoke(cli, args)
+    assert json.loads(again.output)["entities"]["lead"]["written"] == 0
+
+
+def test_verify_exits_1_on_differences(stores: tuple[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    ledger = str(tmp_path / "run.db")
+    runner.invoke(
+        cli, ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "-q"]
+    )
+    target = unicrm.connect(stores[1])
+    target.leads.delete(target.leads.all().first().id)  # type: ignore[union-attr]
+    check = runner.invoke(
+        cli, ["verify", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "--json"]
+    )
+    assert check.exit_code == 1
+    assert json.loads(check.output)["differences"] == 1
+    human = runner.invoke(
+        cli,
+        ["verify", "--from", stores[0], "--to", stores[1], "--ledger", ledger],
+        env={"NO_COLOR": "1"},
+    )
+    assert "lead.missing: 1" in human.output
+
+
+def test_dry_run_and_init_mapping_write_nothing_to_the_target(
+    stores: tuple[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    mapping = tmp_path / "mapping.toml"
+    init = runner.invoke(
+        cli,
+        [
+            "migrate",
+            "--from",
+            stores[0],
+            "--to",
+            stores[1],
+            "--init-mapping",
+            "--mapping",
+            str(mapping),
+        ],
+    )
+    assert init.exit_code == 0, init.output
+    text = mapping.read_text()
+    assert '"1/won" = "1/won"' in text and 'missing = "note"' in text
+    again = runner.invoke(
+        cli,
+        [
+            "migrate",
+            "--from",
+            stores[0],
+            "--to",
+            stores[1],
+            "--init-mapping",
+            "--mapping",
+            str(mapping),
+        ],
+    )
+    assert again.exit_code == 3 and "--force" in again.output
+    dry = runner.invoke(
+        cli,
+        [
+            "migrate",
+            "--from",
+            stores[0],
+            "--to",
+            stores[1],
+            "--mapping",
+            str(mapping),
+            "--dry-run",
+            "--json",
+            "--ledger",
+            str(tmp_path / "none.db"),
+        ],
+    )
+    assert dry.exit_code == 0, dry.output
+    plan = json.loads(dry.output)
+    assert plan["plan"]["lead"]["create"] == 8 and plan["preview"]
+    assert unicrm.connect(stores[1]).leads.all().to_list() == []
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_rollback_on_memory(stores: tuple[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    ledger = str(tmp_path / "run.db")
+    runner.invoke(
+        cli, ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "-q"]
+    )
+    result = runner.invoke(
+        cli,
+        [
+            "migrate",
+            "--from",
+            stores[0],
+            "--to",
+            stores[1],
+            "--ledger",
+            ledger,
+            "--rollback",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["deleted"] == {"lead": 8, "contact": 5}
+    assert unicrm.connect(stores[1]).contacts.all().to_list() == []
+
+
+def test_export_jsonl_csv_and_where(stores: tuple[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["export", stores[0], "leads", "--where", 'amount >= 50 and stage.semantic == "won"']
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert sorted(r["title"] for r in rows) == ["Deal 5", "Deal 7"]
+    out = tmp_path / "contacts.csv"
+    result = runner.invoke(
+        cli, ["export", stores[0], "contacts", "--format", "csv", "-o", str(out)]
+    )
+    assert result.exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert (
+        len(lines) == 6 and "first_name" in lines[0] and "Иван 0" in out.read_text(encoding="utf-8")
+    )
+    bad = runner.invoke(cli, ["export", stores[0], "leads", "--where", "__import__('os')"])
+    assert bad.exit_code == 3
+
+
+def test_config_file_errors_and_secrets_never_printed(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(
+        cli, ["export", "memory://x", "leads"], env={"UNICRM_CONFIG": str(tmp_path / "nope.toml")}
+    )
+    assert missing.exit_code == 3 and "does not exist" in missing.output
+    config = tmp_path / "c.toml"
+    config.write_text('[urls."amocrm+http://127.0.0.1:9"]\ntoken = "sekrit-token-value"\n')
+    result = runner.invoke(
+        cli, ["export", "amocrm+http://127.0.0.1:9", "leads"], env={"UNICRM_CONFIG": str(config)}
+    )
+    assert result.exit_code != 0
+    assert "sekrit-token-value" not in result.output
+
+
+def test_demo_names_a_missing_sandbox() -> None:
+    result = CliRunner().invoke(cli, ["demo", "--source", "nosuch"])
+    assert result.exit_code == 3
+    assert "no sandbox named 'nosuch'" in result.output
