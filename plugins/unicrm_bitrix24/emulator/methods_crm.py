@@ -27,8 +27,8 @@ from unicrm_bitrix24.emulator.wire import (
     DROP,
     coerce_field,
     coerce_user_field,
-    render_field,
     render_user_field,
+    renderer,
 )
 
 PAGE = 50
@@ -72,14 +72,14 @@ def resolve_select(schema: EntitySchema, raw: Any) -> tuple[list[Field], list[st
 def _render(  # noqa: PLR0917 - one row, rendered once per call
     schema: EntitySchema,
     row: dict[str, Any],
-    fields: list[Field],
+    plan: list[tuple[str, Callable[[Any], Any]]],
     ufs: list[str],
     fm: dict[str, list[dict[str, Any]]],
     fm_types: list[str],
     *,
     full: bool,
 ) -> dict[str, Any]:
-    out = {f.code: render_field(f, row[f.code]) for f in fields}
+    out = {code: render(row[code]) for code, render in plan}
     for t in fm_types:
         if fm.get(t):
             out[t] = fm[t]
@@ -115,11 +115,11 @@ def list_entities(entity: str, call: Call) -> Outcome:
         rows = call.store.query(base + f" LIMIT {PAGE} OFFSET {(page - 1) * PAGE}", wparams)
         if page * PAGE < total:
             nxt = page * PAGE
+    plan = [(f.code, renderer(f)) for f in fields]
     dict_rows = [dict(r) for r in rows]
     fm = call.store.fm_rows(entity, [r["ID"] for r in dict_rows], fm_types) if fm_types else {}
     result = [
-        _render(schema, r, fields, ufs, fm.get(r["ID"], {}), fm_types, full=False)
-        for r in dict_rows
+        _render(schema, r, plan, ufs, fm.get(r["ID"], {}), fm_types, full=False) for r in dict_rows
     ]
     return Outcome(result, total=total, next=nxt)
 
@@ -151,7 +151,7 @@ def read_full(store: Store, entity: str, row_id: int) -> dict[str, Any] | None:
     return _render(
         schema,
         row,
-        schema.column_fields(),
+        [(f.code, renderer(f)) for f in schema.column_fields()],
         [u.code for u in schema.user_fields],
         fm,
         list(MULTIFIELDS),

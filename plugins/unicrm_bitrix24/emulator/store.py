@@ -220,7 +220,8 @@ class Store:
             return out
         type_list = list(types) if types is not None else None
         sql = (
-            "SELECT ID, OWNER_ID, TYPE_ID, VALUE_TYPE, VALUE FROM fm WHERE ENTITY=? "
+            "SELECT ID, OWNER_ID, TYPE_ID, VALUE_TYPE, VALUE FROM fm INDEXED BY ix_fm_owner "
+            "WHERE ENTITY=? "
             f"AND OWNER_ID IN ({','.join('?' for _ in ids)})"
         )
         params: list[Any] = [entity, *ids]

@@ -57,6 +57,11 @@ def render_field(field: Field, value: Any) -> Any:
     return _RENDER.get(field.type, _same)(value)
 
 
+def renderer(field: Field) -> Callable[[Any], Any]:
+    """The function that renders a standard field's stored value (pick once, apply often)."""
+    return _RENDER.get(field.type, _same)
+
+
 def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
     """A user field's value; ``full`` (``get``) renders empties as ``""`` instead of null."""
     if uf.multiple:
