@@ -50,6 +50,7 @@ class DatasetOptions:
     lead_phones: bool = True
     lead_person_fields: bool = True
     tags: bool = True
+    sources: bool = True
     link_contacts: bool = True
     null_title: bool = True
     empty_strings: bool = True
@@ -125,7 +126,7 @@ def build_leads(
                 title=title,
                 amount=_amount(rng, opts),
                 stage=rng.choice(stages) if stages else None,
-                source=_text(rng, SOURCES, opts),
+                source=_text(rng, SOURCES, opts) if opts.sources else None,
                 first_name=_text(rng, NAMES, opts) if opts.lead_person_fields else None,
                 last_name=_text(rng, ("Petrov", "Smith"), opts)
                 if opts.lead_person_fields
