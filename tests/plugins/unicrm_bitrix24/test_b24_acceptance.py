@@ -130,7 +130,8 @@ def test_fast_bitrix24_reads_the_sandbox(sandbox: Any) -> None:
         {"fields": {"TITLE": "from fast", "PHONE": [{"VALUE": "+7 999 1", "VALUE_TYPE": "MOBILE"}]}},
     )
     got = client.get_by_ID("crm.lead.get", [new_id])
-    rows = list(got.values()) if isinstance(got, dict) else list(got)
-    row = next(r for r in rows if str(r["ID"]) == str(new_id))
+    # one id: fast-bitrix24 returns the record itself; several: a map by id
+    row = got if "ID" in got else got[str(new_id)]
+    assert str(row["ID"]) == str(new_id)
     assert row["PHONE"][0]["VALUE"] == "+7 999 1"
     assert row["PHONE"][0]["VALUE_TYPE"] == "MOBILE"
