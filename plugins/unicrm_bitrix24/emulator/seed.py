@@ -96,6 +96,19 @@ _PRODUCTS = (
 _DOMAINS = ("gmail.com", "yandex.ru", "mail.ru", "outlook.com", "example.com", "inbox.ru")
 
 
+class _FastRandom(random.Random):
+    """``choice``/``randrange`` from one ``random()`` draw each: several times faster than
+    the exact-uniform versions, and just as deterministic (a seeder needs no more)."""
+
+    def choice(self, seq: Sequence[Any]) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+        if stop is None:
+            return int(self.random() * start)
+        return start + int(self.random() * (stop - start))
+
+
 @lru_cache(maxsize=8192)
 def _translit(text: str) -> str:
     out = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
@@ -219,8 +232,11 @@ def seed_portal(store: Store, n: int, random_seed: int = 0) -> None:
         return
     with store.transaction():
         lead0, contact0 = store.max_id("lead"), store.max_id("contact")
-        rng = random.Random(f"bitrix24-seed:{random_seed}:{n}:{lead0}:{contact0}")
+        rng = _FastRandom(f"bitrix24-seed:{random_seed}:{n}:{lead0}:{contact0}")
         fm: list[tuple[Any, ...]] = []
+        bulk = n >= 5000
+        if bulk:
+            store.drop_indexes()
         contacts = _seed_contacts(store, rng, round(0.75 * n), contact0, fm)
         _seed_leads(store, rng, n, lead0, contacts, fm)
         store.db.executemany(
@@ -228,6 +244,8 @@ def seed_portal(store: Store, n: int, random_seed: int = 0) -> None:
             "VALUES (?, ?, ?, ?, ?, ?)",
             fm,
         )
+        if bulk:
+            store.create_schema()
 
 
 def _has(fm_rows: list[tuple[Any, ...]], kind: str) -> str:

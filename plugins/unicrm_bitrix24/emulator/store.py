@@ -79,6 +79,23 @@ def normalize(type_id: str, value: str) -> str:
     return value.strip().lower()
 
 
+_SHARED_TABLES = """
+                CREATE TABLE IF NOT EXISTS fm (
+                    ID INTEGER PRIMARY KEY AUTOINCREMENT, ENTITY TEXT NOT NULL,
+                    OWNER_ID INTEGER NOT NULL, TYPE_ID TEXT NOT NULL,
+                    VALUE_TYPE TEXT NOT NULL, VALUE TEXT NOT NULL COLLATE NOCASE,
+                    NORM TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS ix_fm_owner ON fm(ENTITY, OWNER_ID);
+                CREATE INDEX IF NOT EXISTS ix_fm_value ON fm(ENTITY, TYPE_ID, VALUE);
+                CREATE INDEX IF NOT EXISTS ix_fm_norm ON fm(TYPE_ID, NORM);
+                CREATE TABLE IF NOT EXISTS lead_contact (
+                    LEAD_ID INTEGER NOT NULL, CONTACT_ID INTEGER NOT NULL,
+                    SORT INTEGER NOT NULL, IS_PRIMARY TEXT NOT NULL,
+                    PRIMARY KEY (LEAD_ID, CONTACT_ID));
+                CREATE INDEX IF NOT EXISTS ix_lc_contact ON lead_contact(CONTACT_ID);
+                CREATE TABLE IF NOT EXISTS meta (KEY TEXT PRIMARY KEY, VALUE TEXT);
+                """
+
 _INDEXED = ("STATUS_ID", "ASSIGNED_BY_ID", "DATE_CREATE", "DATE_MODIFY", "ORIGIN_ID")
 
 
@@ -96,6 +113,22 @@ class Store:
         self._create()
 
     # -- schema ---------------------------------------------------------------------------
+    def drop_indexes(self) -> None:
+        """Drop the secondary indexes (bulk loads rebuild them once afterwards, faster)."""
+        with self.lock:
+            names = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'ix_%'"
+                )
+            ]
+            for name in names:
+                self.db.execute(f"DROP INDEX {name}")
+
+    def create_schema(self) -> None:
+        """Create missing tables and indexes (idempotent)."""
+        self._create()
+
     def _create(self) -> None:
         with self.lock:
             for schema in SCHEMAS.values():
@@ -114,24 +147,9 @@ class Store:
                             f"CREATE INDEX IF NOT EXISTS ix_{schema.table}_{col.lower()} "
                             f'ON {schema.table}("{col}")'
                         )
-            self.db.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS fm (
-                    ID INTEGER PRIMARY KEY AUTOINCREMENT, ENTITY TEXT NOT NULL,
-                    OWNER_ID INTEGER NOT NULL, TYPE_ID TEXT NOT NULL,
-                    VALUE_TYPE TEXT NOT NULL, VALUE TEXT NOT NULL COLLATE NOCASE,
-                    NORM TEXT NOT NULL);
-                CREATE INDEX IF NOT EXISTS ix_fm_owner ON fm(ENTITY, OWNER_ID);
-                CREATE INDEX IF NOT EXISTS ix_fm_value ON fm(ENTITY, TYPE_ID, VALUE);
-                CREATE INDEX IF NOT EXISTS ix_fm_norm ON fm(TYPE_ID, NORM);
-                CREATE TABLE IF NOT EXISTS lead_contact (
-                    LEAD_ID INTEGER NOT NULL, CONTACT_ID INTEGER NOT NULL,
-                    SORT INTEGER NOT NULL, IS_PRIMARY TEXT NOT NULL,
-                    PRIMARY KEY (LEAD_ID, CONTACT_ID));
-                CREATE INDEX IF NOT EXISTS ix_lc_contact ON lead_contact(CONTACT_ID);
-                CREATE TABLE IF NOT EXISTS meta (KEY TEXT PRIMARY KEY, VALUE TEXT);
-                """
-            )
+            for statement in _SHARED_TABLES.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
