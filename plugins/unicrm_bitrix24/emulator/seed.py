@@ -100,10 +100,10 @@ class _FastRandom(random.Random):
     """``choice``/``randrange`` from one ``random()`` draw each: several times faster than
     the exact-uniform versions, and just as deterministic (a seeder needs no more)."""
 
-    def choice(self, seq: Sequence[Any]) -> Any:
+    def choice(self, seq: Sequence[Any]) -> Any:  # type: ignore[override]
         return seq[int(self.random() * len(seq))]
 
-    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
         if stop is None:
             return int(self.random() * start)
         return start + int(self.random() * (stop - start))
