@@ -66,7 +66,7 @@ def _scalar(value: Any) -> Any:
 
 
 def _values(raw: Any, multi: bool) -> list[Any]:
-    values = [v for v in as_list(raw) if isinstance(v, str)]
+    values = [v for v in as_list(raw) if isinstance(v, str) and v.strip()]
     if not multi and len(values) > 1:
         values = values[-1:]
     return values

@@ -2,7 +2,7 @@
 links and custom field values, from faker with a fixed seed (names in Russian and English).
 
 Rows are generated in Python and written with ``executemany``, so 50,000 leads take seconds.
-The same ``(n, random_seed)`` always gives the same account.
+The same ``(n, random_seed)`` and clock reading always give the same account.
 """
 
 from __future__ import annotations
