@@ -51,6 +51,7 @@ from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import Mapping, dumps, loads
 from unicrm.migrate.report import MigrationReport
 from unicrm.migrate.transform import (
+    CURRENCY,
     FRACTION,
     Context,
     LinkMissing,
@@ -547,13 +548,15 @@ class Engine:
         if item.attempts >= self.options.max_attempts:
             return self._fail(entity, item, error)
         if isinstance(error, ValidationError):
-            names = {f for f, _ in error.details} & set(_field_names(item.record)) - STRUCTURAL
+            names = _named_fields(error, item.record)
             if "amount" in names:
                 # a value problem, not a missing field: only fractional amounts can be helped
                 names.discard("amount")
-                if not _fractional(item.record):
-                    return self._fail(entity, item, error)
-                names.add(FRACTION)
+                amount = getattr(item.record, "amount", None)
+                if _fractional(item.record):
+                    names.add(FRACTION)
+                elif amount is not None:
+                    names.add(f"{CURRENCY}{amount.currency}")
             if names and await self._learn(entity, names):
                 return True
             return self._fail(entity, item, error)
@@ -615,6 +618,24 @@ def _estimate(plan: Any, page_size: int) -> int | None:
     if not counts or any(c is None for c in counts):
         return None
     return int(sum(counts)) * page_size
+
+
+def _named_fields(error: ValidationError, record: Record) -> set[str]:
+    """Model fields a ValidationError's details point at.
+
+    A detail path's last segment (``"3:responsible_user_id"`` -> ``responsible_user_id``)
+    names a model field when it equals it, or when it starts with the field's stem
+    (``responsible_id`` -> ``responsible``); structural fields are never named.
+    """
+    fields = set(_field_names(record)) - STRUCTURAL
+    found: set[str] = set()
+    for path, _message in error.details:
+        segment = path.replace(":", ".").split(".")[-1]
+        for name in fields:
+            stem = name.removesuffix("_id")
+            if segment == name or (name.endswith("_id") and segment.startswith(stem + "_")):
+                found.add(name)
+    return found
 
 
 def _fractional(record: Record) -> bool:

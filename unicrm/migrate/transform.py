@@ -71,6 +71,8 @@ NOTABLE: dict[EntityKind, tuple[str, ...]] = {
 NOTE_HEADER = "[unicrm migration]"
 #: Pseudo field in ``lacks``: the target takes whole amounts only (fractional ones are noted).
 FRACTION = "amount.fraction"
+#: Pseudo field prefix in ``lacks``: the target refuses amounts in this currency (noted).
+CURRENCY = "amount.currency."
 
 
 class MappingFailure(ConfigurationError):
@@ -207,7 +209,7 @@ def map_record(record: Record, ctx: Context) -> Record:
     lost: list[tuple[str, Any]] = []
     lacks = mapping.target_lacks(entity)
     ordered = [n for n in NOTABLE[entity] if n in lacks] + sorted(
-        lacks - set(NOTABLE[entity]) - {FRACTION}
+        {n for n in lacks - set(NOTABLE[entity]) if not n.startswith("amount.")}
     )
     for name in ordered:
         if name in fields and name not in {"origin", "custom", "stage", "contacts"}:
@@ -215,10 +217,9 @@ def map_record(record: Record, ctx: Context) -> Record:
                 lost.append((name, fields[name]))
             fields[name] = () if isinstance(fields[name], tuple) else None
     amount = getattr(record, "amount", None)
-    if (
-        FRACTION in lacks
-        and amount is not None
-        and amount.amount != amount.amount.to_integral_value()
+    if amount is not None and (
+        f"{CURRENCY}{amount.currency}" in lacks
+        or (FRACTION in lacks and amount.amount != amount.amount.to_integral_value())
     ):
         lost.append(("amount", amount))
         fields["amount"] = None
@@ -230,11 +231,12 @@ def map_record(record: Record, ctx: Context) -> Record:
         fields["company_id"] = None
     fields["custom"] = _custom(record, entity, ctx, lost)
     if record.responsible_id is not None:
-        fields["responsible_id"] = (
-            mapping.users.get(record.responsible_id)
-            or mapping.default_user
-            or record.responsible_id
-        )
+        chosen = mapping.users.get(record.responsible_id) or mapping.default_user
+        if chosen:
+            fields["responsible_id"] = chosen
+            lost[:] = [(n, v) for n, v in lost if n != "responsible_id"]
+        elif "responsible_id" not in lacks:
+            fields["responsible_id"] = record.responsible_id
     if isinstance(record, Lead):
         fields["stage"] = _stage(record.stage, ctx)
         fields["contacts"] = _links(record.contacts, ctx)
@@ -317,7 +319,9 @@ def comparable(record: Record) -> dict[str, Any]:
         if a.name in UNCOMPARED:
             continue
         value = getattr(record, a.name)
-        if a.name == "tags":
+        if a.name == "amount" and value is not None and not value.amount:
+            value = None  # a zero amount and no amount are the same to every vendor
+        elif a.name == "tags":
             value = tuple(sorted(set(value)))
         elif a.name == "contacts":
             value = (tuple(sorted({c.contact_id for c in value})), record.main_contact_id)  # type: ignore[union-attr]
@@ -333,6 +337,7 @@ def contact_ids_of(record: Record) -> tuple[str, ...]:
 
 
 __all__ = [
+    "CURRENCY",
     "FRACTION",
     "NOTABLE",
     "Context",
