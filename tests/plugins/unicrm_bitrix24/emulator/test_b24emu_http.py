@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -70,3 +71,33 @@ def test_fast_bitrix24_get_all_and_round_trip(served: tuple[Bitrix24Emulator, st
         bx.call("crm.lead.delete", {"id": new_id})
     finally:
         emu.limits = "vendor"
+
+
+def test_concurrent_writes_and_reads_over_http() -> None:
+    emu = Bitrix24Emulator(webhook="1/concurrent000001", limits="off")
+    with ServerThread(emu) as server:
+        url = server.base_url + emu.webhook_path
+
+        def worker(n: int) -> list[int]:
+            ids = []
+            with httpx.Client(timeout=10) as client:
+                for i in range(15):
+                    r = client.post(
+                        url + "crm.lead.add",
+                        json={
+                            "fields": {
+                                "TITLE": f"w{n}-{i}",
+                                "PHONE": [{"VALUE": f"+1{n:03d}{i:04d}"}],
+                            }
+                        },
+                    )
+                    ids.append(r.json()["result"])
+                    client.post(url + "crm.lead.list", json={"select": ["ID", "PHONE"]})
+            return ids
+
+        with ThreadPoolExecutor(8) as pool:
+            all_ids = [i for ids in pool.map(worker, range(8)) for i in ids]
+        assert sorted(all_ids) == list(range(1, 121))
+        with httpx.Client(timeout=10) as client:
+            body = client.post(url + "crm.lead.list", json={"filter": {"HAS_PHONE": "Y"}}).json()
+        assert body["total"] == 120
