@@ -69,7 +69,7 @@ async def test_full_migration_is_exact_and_rerun_writes_nothing(
     linked = [lead for lead in leads if lead.contacts]
     target_contacts = {c.id for c in await dst.contacts.all().to_list()}
     assert linked and all(set(lead.contact_ids) <= target_contacts for lead in linked)
-    assert {lead.custom["color"] for lead in leads} == {"Red", "Green"}
+    assert {lead.custom["COLOR"] for lead in leads} == {"Red", "Green"}  # created as a code
     # company ids do not translate: they are kept as data in the note
     contacts = await dst.contacts.all().to_list()
     noted = [c for c in contacts if c.comments and "company_id: 900" in c.comments]
