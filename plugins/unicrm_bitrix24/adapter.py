@@ -173,9 +173,6 @@ class Bitrix24Adapter(Adapter):
             for key, value in answer.results.items():
                 if key.startswith("p") and isinstance(value, list):
                     rows.update({str(r["ID"]): dict(r) for r in value if isinstance(r, Mapping)})
-            for key, value in answer.results.items():
-                if key.startswith("l"):
-                    rows.setdefault(key[1:], {})
             if entity is EntityKind.LEAD:
                 for key, value in answer.results.items():
                     if key.startswith("l") and "ID" in rows.get(key[1:], {}):
@@ -216,9 +213,8 @@ class Bitrix24Adapter(Adapter):
             concurrency=self.settings.concurrency,
             batchable=query.batchable,
         )
-        async for rows in reader.pages(query.limit):
-            if entity is EntityKind.LEAD:
-                rows = await self._with_links(rows)
+        async for page in reader.pages(query.limit):
+            rows = await self._with_links(page) if entity is EntityKind.LEAD else page
             yield self._records(entity, rows, schema)
 
     # --- writing -----------------------------------------------------------------------

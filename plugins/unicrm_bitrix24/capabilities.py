@@ -12,6 +12,8 @@ stage semantic) are :attr:`Pushdown.EXACT`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from unicrm.adapter import BooleanSupport, Capabilities, Pushdown, filter_table
 from unicrm.model import EntityKind
 from unicrm.query import Op
@@ -23,7 +25,8 @@ TEXT = {Op.EQ: NARROWING, Op.IN: NARROWING, Op.CONTAINS: NARROWING, Op.STARTSWIT
 #: A status-typed field: LIKE becomes ``=`` on the vendor side, so only whole values.
 CODES = {Op.EQ: NARROWING, Op.IN: NARROWING}
 
-COMMON = {
+Row = Mapping[Op, Pushdown] | Iterable[Op]
+COMMON: dict[str | tuple[str, ...], Row] = {
     "id": VALUES,
     "responsible_id": VALUES,
     ("first_name", "middle_name", "last_name", "post", "comments"): TEXT,

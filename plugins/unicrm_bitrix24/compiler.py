@@ -272,7 +272,7 @@ def compile_list(
     note = "never matches: no request is sent" if merged is None else ""
     if not batchable:
         note = "a value looks like a batch reference: pages are read one request each"
-    shown = {"filter": flt, "order": {"ID": "ASC"}, "start": -1}
+    shown: dict[str, Any] = {"filter": flt, "order": {"ID": "ASC"}, "start": -1}
     return VendorRequest(
         endpoint=method, params=shown, payload=query, estimated_requests=estimate, note=note
     )

@@ -25,7 +25,7 @@ TRUE = frozenset({"1", "Y", "y", "true", "True"})
 
 
 def _empty(raw: Any) -> bool:
-    return raw is None or raw == "" or raw == [] or (raw is False)
+    return raw is None or raw is False or (isinstance(raw, (str, list)) and not raw)
 
 
 def _text(raw: Any, field: UserField) -> CustomValue:
