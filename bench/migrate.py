@@ -56,11 +56,13 @@ def main() -> None:
     print(f"seeded {args.leads} leads in {seeded:.1f} s")
     for entity, stats in report.entities.items():
         print(
-            f"{entity}s: read {stats.read}, written {stats.written}, failed {stats.failed}, {stats.seconds:.1f} s"
+            f"{entity}s: read {stats.read}, written {stats.written}, "
+            f"failed {stats.failed}, {stats.seconds:.1f} s"
         )
     print(f"migrated {written} records in {report.seconds:.1f} s: {rate:.1f} records/s")
     print(
-        f"target write ceiling: {ceiling} records/s ({TARGET_RATE} req/s x {BATCH}); ratio {rate / ceiling:.0%} (target >= 70%)"
+        f"target write ceiling: {ceiling} records/s ({TARGET_RATE} req/s x {BATCH}); "
+        f"ratio {rate / ceiling:.0%} (target >= 70%)"
     )
     print(f"verify: {checked.differences} differences")
 
