@@ -63,14 +63,14 @@ def _check_node(value: object) -> None:
 
 def render_value(value: Any) -> str:
     """A value as it appears in printed predicates and plans."""
+    if isinstance(value, enum.Enum):
+        return repr(value.value)
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, enum.Enum):
-        return repr(value.value)
     if isinstance(value, frozenset):
         return "(" + ", ".join(sorted(render_value(v) for v in value)) + ")"
     return repr(value)
