@@ -66,6 +66,9 @@ class AdapterSettings:
 
     write_batch_size: int = BATCH_COMMANDS
     concurrency: int = 4
+    #: "exact": every lead's contact list (one extra batch per 50 linked leads when rows lack
+    #: ``CONTACT_IDS``); "primary": only the primary ``CONTACT_ID`` the list rows carry.
+    contact_links: str = "exact"
 
 
 def _missing(entity: EntityKind, record_id: Any) -> NotFound:
@@ -214,7 +217,8 @@ class Bitrix24Adapter(Adapter):
             batchable=query.batchable,
         )
         async for page in reader.pages(query.limit):
-            rows = await self._with_links(page) if entity is EntityKind.LEAD else page
+            exact = entity is EntityKind.LEAD and self.settings.contact_links == "exact"
+            rows = await self._with_links(page) if exact else page
             yield self._records(entity, rows, schema)
 
     # --- writing -----------------------------------------------------------------------

@@ -10,7 +10,9 @@ Other options: ``transport`` (an httpx transport, e.g.
 ``unicrm.emulation.EmulatorTransport(emulator)``); ``limits`` (``"standard"``: 50 requests
 draining 2/s, ``"enterprise"``: 250 draining 5/s, ``"off"``); ``concurrency`` (parallel ID
 ranges when reading, default 4); ``write_batch_size`` (commands per batch, at most 50);
-``timeout`` (seconds, default 60).
+``timeout`` (seconds, default 60); ``contact_links`` (``"exact"``: each lead's full contact
+list, one extra batch per 50 linked leads; ``"primary"``: only the primary contact the list rows
+carry, for fast exports).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ KNOWN_OPTIONS = frozenset(
         "concurrency",
         "write_batch_size",
         "timeout",
+        "contact_links",
     }
 )
 
@@ -83,8 +86,13 @@ def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
         transport=transport,
         timeout=float(timeout),
     )
+    links = str(options.get("contact_links", "exact"))
+    if links not in ("exact", "primary"):
+        raise ConfigurationError(f"bitrix24 contact_links is 'exact' or 'primary', got {links!r}")
     settings = AdapterSettings(
-        write_batch_size=batch, concurrency=_positive_int(options, "concurrency", 4)
+        write_batch_size=batch,
+        concurrency=_positive_int(options, "concurrency", 4),
+        contact_links=links,
     )
     return Bitrix24Adapter(client, settings)
 
