@@ -2,8 +2,10 @@
 
 Reads are compiled by :mod:`unicrm_amocrm.compiler`, paged concurrently by
 :mod:`unicrm_amocrm.reading` and mapped by :mod:`unicrm_amocrm.mapping`. Writes go in vendor
-batches (``write_batch_size``, 50 by default) and are read back in one list request per batch,
-so callers get records as stored. Lead-contact links travel inside the create request and are
+batches (``write_batch_size``, 50 by default). ``create``/``update`` read the record back, so
+callers get it as stored; ``create_many``/``update_many`` do not (that read would halve the
+write rate under the 7 requests/s limit): they return each record as sent with its new id.
+Lead-contact links travel inside the create request and are
 diffed into mass ``link``/``unlink`` calls on update. Account metadata (currency, pipelines,
 custom fields) is read once and cached (:class:`~unicrm_amocrm.schema.AccountSchema`);
 pipelines are re-read when older than ``schema_ttl`` seconds, field definitions when a query or
@@ -12,6 +14,7 @@ a record names a field the cache does not know.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
@@ -61,6 +64,8 @@ class AdapterSettings:
     write_batch_size: int = 50
     concurrency: int = 7
     schema_ttl: float = 60.0
+    #: Field definitions are re-read for an unknown key at most this often (seconds).
+    fields_recheck: float = 5.0
 
 
 class AmoCRMAdapter(Adapter):
@@ -74,6 +79,8 @@ class AmoCRMAdapter(Adapter):
         self.capabilities = amocrm_capabilities(settings.write_batch_size)
         self._schema: AccountSchema | None = None
         self._pipelines_read = 0.0
+        self._fields_read = 0.0
+        self._origin_lock = asyncio.Lock()
 
     def describe(self) -> str:
         return self.client.describe()
@@ -114,6 +121,7 @@ class AmoCRMAdapter(Adapter):
         if fresh_fields:
             for entity in ENTITY_PATH:
                 self._schema = self._schema.with_fields(entity, await self._read_fields(entity))
+            self._fields_read = time.monotonic()
         if time.monotonic() - self._pipelines_read > self.settings.schema_ttl:
             self._schema = attrs.evolve(self._schema, pipelines=await self._read_pipelines())
         return self._schema
@@ -121,7 +129,8 @@ class AmoCRMAdapter(Adapter):
     async def _schema_knowing(self, entity: EntityKind, keys: set[str]) -> AccountSchema:
         """The schema, re-read once if it lacks one of the custom ``keys`` (or origin)."""
         schema = await self.schema()
-        if any(self._missing(schema, entity, k) for k in keys):
+        recently = time.monotonic() - self._fields_read < self.settings.fields_recheck
+        if not recently and any(self._missing(schema, entity, k) for k in keys):
             schema = await self.schema(fresh_fields=True)
         return schema
 
@@ -132,8 +141,14 @@ class AmoCRMAdapter(Adapter):
         return schema.field_by_key(entity, key) is None
 
     async def _ensure_origin_field(self, entity: EntityKind) -> AccountSchema:
-        schema = await self._schema_knowing(entity, {"origin"})
-        if schema.field_by_code(entity, ORIGIN_CODE) is None:
+        """The schema with the origin field of ``entity``, created once (single-flight)."""
+        schema = await self.schema()
+        if schema.field_by_code(entity, ORIGIN_CODE) is not None:
+            return schema
+        async with self._origin_lock:
+            schema = await self.schema(fresh_fields=True)
+            if schema.field_by_code(entity, ORIGIN_CODE) is not None:
+                return schema
             await self.client.call(
                 "POST",
                 f"/api/v4/{ENTITY_PATH[entity]}/custom_fields",
@@ -226,16 +241,17 @@ class AmoCRMAdapter(Adapter):
         return await self._schema_knowing(entity, keys)
 
     async def _batches(
-        self, entity: EntityKind, records: Sequence[Record], *, update: bool
+        self, entity: EntityKind, records: Sequence[Record], *, update: bool, read_back: bool
     ) -> list[WriteResult]:
         results: list[WriteResult] = []
         size = self.settings.write_batch_size
         for start in range(0, len(records), size):
-            results.extend(await self._write_batch(entity, records[start : start + size], update))
+            batch = records[start : start + size]
+            results.extend(await self._write_batch(entity, batch, update, read_back))
         return results
 
     async def _write_batch(
-        self, entity: EntityKind, batch: Sequence[Record], update: bool
+        self, entity: EntityKind, batch: Sequence[Record], update: bool, read_back: bool
     ) -> list[WriteResult]:
         schema = await self._write_schema(entity, batch)
         wires: list[Any] = []
@@ -252,7 +268,13 @@ class AmoCRMAdapter(Adapter):
         ids = await self._send_batch(entity, wires, update, errors)
         if update:
             await self._relink(entity, [batch[i] for i in ids])
-        stored = await self._read_ids(entity, list(ids.values()))
+        if read_back:
+            stored = await self._read_ids(entity, list(ids.values()))
+        else:
+            stored = {
+                new_id: attrs.evolve(batch[i], id=new_id, vendor=VENDOR)
+                for i, new_id in ids.items()
+            }
         results: list[WriteResult] = []
         for index in range(len(batch)):
             if index in errors:
@@ -300,19 +322,21 @@ class AmoCRMAdapter(Adapter):
             await self.client.call("POST", f"{path}/link", json=link)
 
     async def create(self, entity: EntityKind, record: Record) -> Record:
-        return _raise_or_record((await self._batches(entity, [record], update=False))[0])
+        written = await self._batches(entity, [record], update=False, read_back=True)
+        return _raise_or_record(written[0])
 
     async def update(self, entity: EntityKind, record: Record) -> Record:
         if not (record.id or "").isdigit():
             raise NotFound(f"no {entity} with id {record.id!r}", vendor=VENDOR)
         await self.get(entity, record.id or "")
-        return _raise_or_record((await self._batches(entity, [record], update=True))[0])
+        written = await self._batches(entity, [record], update=True, read_back=True)
+        return _raise_or_record(written[0])
 
     async def create_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
-        return await self._batches(entity, records, update=False)
+        return await self._batches(entity, records, update=False, read_back=False)
 
     async def update_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
-        return await self._batches(entity, records, update=True)
+        return await self._batches(entity, records, update=True, read_back=False)
 
     # --- reference data ---------------------------------------------------------------
     async def pipelines(self) -> list[Pipeline]:

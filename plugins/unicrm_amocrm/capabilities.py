@@ -15,6 +15,7 @@ from __future__ import annotations
 from unicrm.adapter import CUSTOM_FIELDS, BooleanSupport, Capabilities, Pushdown, filter_table
 from unicrm.model import EntityKind
 from unicrm.query import Op
+from unicrm_amocrm.records import UNSUPPORTED
 
 EXACT, NARROWING = Pushdown.EXACT, Pushdown.NARROWING
 VALUES = (Op.EQ, Op.IN)
@@ -70,6 +71,7 @@ def amocrm_capabilities(write_batch_size: int = DEFAULT_WRITE_BATCH) -> Capabili
         max_in_values=100,
         supports_delete=False,
         supports_custom_field_create=True,
+        unstorable=UNSUPPORTED,
         supports_raw=True,
     )
 

@@ -177,7 +177,9 @@ VALUE_CODECS: Mapping[str, ValueCodec] = {
 
 #: Neutral type -> the amoCRM type a new field of that type gets.
 VENDOR_TYPE: Mapping[CustomFieldType, str] = {
-    CustomFieldType.TEXT: "text",
+    # a textarea: amoCRM caps "text" values at 256 characters (notes §5.7), and unicrm's
+    # own fields (migration notes) must hold longer texts.
+    CustomFieldType.TEXT: "textarea",
     CustomFieldType.NUMBER: "numeric",
     CustomFieldType.BOOLEAN: "checkbox",
     CustomFieldType.DATE: "date",

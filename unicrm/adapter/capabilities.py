@@ -95,6 +95,11 @@ class Capabilities:
     supports_delete: bool = True
     supports_custom_field_create: bool = False
     supports_raw: bool = True
+    #: Model fields each entity cannot store on this vendor (entity -> field names); writing a
+    #: value there is a ValidationError. Migration routes them into a note before writing.
+    unstorable: FrozenMap[frozenset[str]] = attrs.field(
+        factory=FrozenMap, converter=_freeze_orderable
+    )
 
     def pushdown(self, entity: EntityKind, literal: Node) -> Pushdown | None:
         """How ``literal`` (a comparison) can be pushed for ``entity``, or None."""
@@ -119,6 +124,10 @@ class Capabilities:
     def can_order(self, entity: EntityKind, field: str) -> bool:
         """Whether the vendor sorts ``entity`` by ``field``."""
         return field in self.orderable.get(str(entity), frozenset())
+
+    def cannot_store(self, entity: EntityKind) -> frozenset[str]:
+        """Model fields ``entity`` records cannot hold on this vendor."""
+        return self.unstorable.get(str(entity), frozenset())
 
     def __str__(self) -> str:
         lines = [

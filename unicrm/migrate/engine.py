@@ -195,6 +195,10 @@ class Engine:
         source_schema = await load_schema(self.source)
         self.target_schema = await load_schema(self.target)
         mapping = self.options.mapping or auto_mapping(source_schema, self.target_schema)
+        for entity in EntityKind:
+            declared = self.target.capabilities.cannot_store(entity)
+            if declared:
+                mapping = mapping.with_lacks(entity, set(declared))
         stored = self.ledger.get_meta("mapping") if self.ledger else None
         if stored:
             learned = loads(stored)

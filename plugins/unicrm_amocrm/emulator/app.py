@@ -111,6 +111,7 @@ class AmoCRMEmulator:
         random_seed: int = 0,
         token: str | None = None,
         missing_id_status: int = 204,
+        textarea_limit: int | None = None,
     ) -> None:
         if limits not in ("vendor", "off"):
             raise ValueError(f"limits must be 'vendor' or 'off', got {limits!r}")
@@ -132,7 +133,7 @@ class AmoCRMEmulator:
         self.store.db.commit()
         self.limits = Limits(enabled=limits == "vendor")
         self.faults = FaultPicker(faults, kinds=None, seed=random_seed)
-        self.writer = Writer(self.store, lambda: int(self.clock.now()))
+        self.writer = Writer(self.store, lambda: int(self.clock.now()), textarea_limit)
         self.requests = 0
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = [
             (m, re.compile(f"^{p}$"), h) for m, p, h in self._table()

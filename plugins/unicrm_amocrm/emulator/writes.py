@@ -99,9 +99,14 @@ def _err(code: tuple[str, str], path: str, *args: str) -> tuple[str, str, str]:
 class Writer:
     """Validates and applies entity writes against ``store`` with the emulator's clock."""
 
-    def __init__(self, store: Store, now: Callable[[], int]) -> None:
+    def __init__(
+        self, store: Store, now: Callable[[], int], textarea_limit: int | None = None
+    ) -> None:
         self.store = store
         self.now = now
+        #: The notes only confirm the 256-character cap for ``text`` fields; whether
+        #: ``textarea`` has one is unverified, hence a switch (None: no cap).
+        self.textarea_limit = textarea_limit
 
     # --- validation ----------------------------------------------------------------------
     def _fields(self, kind: str) -> dict[Any, Any]:
@@ -184,7 +189,8 @@ class Writer:
             errors.append(_err(INVALID_TYPE, f"{path}.value", "string"))
             return None
         text = str(raw)
-        if len(text) > TEXT_LIMIT and kind not in ("textarea",):
+        limit = self.textarea_limit if kind == "textarea" else TEXT_LIMIT
+        if limit is not None and len(text) > limit:
             errors.append(_err(TOO_LONG, f"{path}.value"))
             return None
         return {"value": text}
