@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from unicrm.model import FrozenMap, freeze
+from unicrm.transport.secrets import redact, redact_mapping
 
 
 @attrs.frozen
@@ -28,10 +29,11 @@ class VendorRequest:
     note: str = ""
 
     def describe(self) -> str:
-        """One or two lines for ``explain()``."""
-        shown = json.dumps(_plain(self.params), ensure_ascii=False, default=str, sort_keys=True)
-        text = f"{self.endpoint} {shown}"
-        return f"{text}\n      ({self.note})" if self.note else text
+        """One or two lines for ``explain()``, secrets redacted (even if an adapter left one in)."""
+        params = _plain(redact_mapping(self.params))
+        shown = json.dumps(params, ensure_ascii=False, default=str, sort_keys=True)
+        text = redact(f"{self.endpoint} {shown}")
+        return f"{text}\n      ({redact(self.note)})" if self.note else text
 
 
 def _plain(value: Any) -> Any:
