@@ -109,21 +109,28 @@ def push_not(node: Node) -> Node:
 
 
 def _merge(items: tuple[Node, ...], single: Op, many: Op) -> tuple[Node, ...]:
+    """Merge same-field ``single``/``many`` comparisons, each at its first one's position."""
     groups: dict[str, set[object]] = {}
-    rest: list[Node] = []
+    slots: list[Node | str] = []  # a node kept as is, or the field name of a merged group
     for item in items:
         if isinstance(item, Compare) and item.op in (single, many):
             values = item.value if item.op is many else frozenset({item.value})
+            if item.field not in groups:
+                slots.append(item.field)
             groups.setdefault(item.field, set()).update(values)
         else:
-            rest.append(item)
+            slots.append(item)
     merged: list[Node] = []
-    for field, values in groups.items():
+    for slot in slots:
+        if not isinstance(slot, str):
+            merged.append(slot)
+            continue
+        values = groups[slot]
         if len(values) == 1:
-            merged.append(Compare(field, single, next(iter(values))))
+            merged.append(Compare(slot, single, next(iter(values))))
         else:
-            merged.append(Compare(field, many, frozenset(values)))
-    return (*merged, *rest)
+            merged.append(Compare(slot, many, frozenset(values)))
+    return tuple(merged)
 
 
 def merge_in(node: Node) -> Node:
