@@ -100,8 +100,8 @@ class OperatingBudget:
 
     def record(self, method: str, timing: Any, *, refused: bool = False) -> None:
         """Learn from a response's ``time`` block (or from a 429 refusal)."""
-        if not isinstance(timing, Mapping) and not refused:
-            return
+        if self.limit == float("inf") or (not isinstance(timing, Mapping) and not refused):
+            return  # limits off: never hold a method back
         timing = timing if isinstance(timing, Mapping) else {}
         try:
             used = float(timing.get("operating") or 0.0)

@@ -15,10 +15,18 @@ STATUS_ROWS = (
     {"STATUS_ID": "UC_LATE", "NAME": "Late", "SORT": "70"},
 )
 LEAD_UF = (
-    {"FIELD_NAME": "UF_CRM_PRIORITY", "USER_TYPE_ID": "enumeration", "MULTIPLE": "N",
-     "LIST": [{"ID": "11", "VALUE": "high"}, {"ID": "12", "VALUE": "low"}]},
-    {"FIELD_NAME": "UF_CRM_FLAGS", "USER_TYPE_ID": "enumeration", "MULTIPLE": "Y",
-     "LIST": [{"ID": "21", "VALUE": "a"}, {"ID": "22", "VALUE": "b"}]},
+    {
+        "FIELD_NAME": "UF_CRM_PRIORITY",
+        "USER_TYPE_ID": "enumeration",
+        "MULTIPLE": "N",
+        "LIST": [{"ID": "11", "VALUE": "high"}, {"ID": "12", "VALUE": "low"}],
+    },
+    {
+        "FIELD_NAME": "UF_CRM_FLAGS",
+        "USER_TYPE_ID": "enumeration",
+        "MULTIPLE": "Y",
+        "LIST": [{"ID": "21", "VALUE": "a"}, {"ID": "22", "VALUE": "b"}],
+    },
     {"FIELD_NAME": "UF_CRM_SCORE", "USER_TYPE_ID": "double", "MULTIPLE": "N"},
     {"FIELD_NAME": "UF_CRM_VIP", "USER_TYPE_ID": "boolean", "MULTIPLE": "N"},
     {"FIELD_NAME": "UF_CRM_DUE", "USER_TYPE_ID": "date", "MULTIPLE": "N"},

@@ -73,7 +73,9 @@ def test_reads_contacts(crm: unicrm.CRM) -> None:
     ],
     ids=["range", "semantic", "contains", "split-or", "negation", "local-only"],
 )
-def test_filters_match_the_evaluator(crm: unicrm.CRM, all_leads: list[Lead], predicate: Any) -> None:
+def test_filters_match_the_evaluator(
+    crm: unicrm.CRM, all_leads: list[Lead], predicate: Any
+) -> None:
     expected = sorted(lead.id or "" for lead in all_leads if evaluate(predicate, lead))
     got = sorted(lead.id or "" for lead in crm.leads.filter(predicate))
     assert got == expected
@@ -127,7 +129,12 @@ def test_fast_bitrix24_reads_the_sandbox(sandbox: Any) -> None:
     assert {str(i) for i in range(1, SEED + 1)} <= set(ids)
     new_id = client.call(
         "crm.lead.add",
-        {"fields": {"TITLE": "from fast", "PHONE": [{"VALUE": "+7 999 1", "VALUE_TYPE": "MOBILE"}]}},
+        {
+            "fields": {
+                "TITLE": "from fast",
+                "PHONE": [{"VALUE": "+7 999 1", "VALUE_TYPE": "MOBILE"}],
+            }
+        },
     )
     got = client.get_by_ID("crm.lead.get", [new_id])
     # one id: fast-bitrix24 returns the record itself; several: a map by id

@@ -34,7 +34,9 @@ URL = f"bitrix24://portal.example.com/rest/1/{CODE}/"
 FAST = RetryPolicy(max_attempts=3, backoff=Backoff(base=0.001, cap=0.002))
 
 
-def _client(handler: Callable[[httpx.Request], httpx.Response], credentials: Any = None) -> Bitrix24Client:
+def _client(
+    handler: Callable[[httpx.Request], httpx.Response], credentials: Any = None
+) -> Bitrix24Client:
     return Bitrix24Client(
         parse_endpoint(URL),
         credentials=credentials or Credentials(),
@@ -63,7 +65,11 @@ TABLE = [
     ("scope", _error(403, "insufficient_scope", "higher privileges"), PermissionDenied),
     ("limit", _error(503, "QUERY_LIMIT_EXCEEDED", "Too many requests"), RateLimited),
     ("operating", _error(429, "OPERATION_TIME_LIMIT", "blocked"), RateLimited),
-    ("html-500", lambda r: httpx.Response(502, text="<html><title>Bad gateway</title></html>"), ServerError),
+    (
+        "html-500",
+        lambda r: httpx.Response(502, text="<html><title>Bad gateway</title></html>"),
+        ServerError,
+    ),
     ("html-200", lambda r: httpx.Response(200, text="<html>maintenance</html>"), InvalidResponse),
 ]
 
@@ -120,8 +126,12 @@ def test_batch_keeps_results_next_to_errors() -> None:
 
 
 def test_list_shaped_error_map() -> None:
-    body = {"result": {"result": [], "result_error": [{"error": "", "error_description": "Not found"}]}}
-    answer = _run(_client(lambda r: httpx.Response(200, json=body)).batch({"0": "crm.lead.get?id=1"}))
+    body = {
+        "result": {"result": [], "result_error": [{"error": "", "error_description": "Not found"}]}
+    }
+    answer = _run(
+        _client(lambda r: httpx.Response(200, json=body)).batch({"0": "crm.lead.get?id=1"})
+    )
     assert isinstance(answer.errors["0"], NotFound)
 
 

@@ -148,9 +148,16 @@ def _store(wire: dict[str, Any], schema: PortalSchema) -> dict[str, Any]:
     return row
 
 
-text = st.one_of(st.none(), st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8))
+text = st.one_of(
+    st.none(),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8),
+)
 phones = st.lists(
-    st.builds(Phone, st.from_regex(r"\+7 9\d{2}", fullmatch=True), st.sampled_from(["work", "mobile", "home", "fax", "other"])),
+    st.builds(
+        Phone,
+        st.from_regex(r"\+7 9\d{2}", fullmatch=True),
+        st.sampled_from(["work", "mobile", "home", "fax", "other"]),
+    ),
     max_size=3,
 )
 
