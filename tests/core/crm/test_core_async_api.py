@@ -139,16 +139,46 @@ def test_base_adapter_refuses_what_it_cannot_do() -> None:
     from unicrm.adapter import Adapter
 
     class Minimal(Adapter):
+        """Implements only the abstract methods."""
+
         name = "minimal"
 
-    for method in ("delete",):
-        assert getattr(Minimal, method) is getattr(Adapter, method)
+        async def get(self, entity, record_id):  # type: ignore[no-untyped-def]
+            raise NotFound("none", vendor=self.name)
+
+        async def compile(self, entity, predicate, **kw):  # type: ignore[no-untyped-def]
+            raise AssertionError
+
+        def fetch(self, entity, request):  # type: ignore[no-untyped-def]
+            raise AssertionError
+
+        async def create(self, entity, record):  # type: ignore[no-untyped-def]
+            if record.title == "bad":
+                raise unicrm.ValidationError("bad title", vendor=self.name)
+            return record
+
+        async def update(self, entity, record):  # type: ignore[no-untyped-def]
+            return record
+
+        async def pipelines(self):  # type: ignore[no-untyped-def]
+            return []
+
+        async def custom_fields(self, entity):  # type: ignore[no-untyped-def]
+            return []
 
     async def scenario() -> None:
-        adapter = object.__new__(Minimal)
+        adapter = Minimal()
+        lead = unicrm.EntityKind.LEAD
         with pytest.raises(UnsupportedOperation, match="minimal cannot delete"):
-            await Adapter.delete(adapter, unicrm.EntityKind.LEAD, "1")
+            await adapter.delete(lead, "1")
         with pytest.raises(UnsupportedOperation, match="no raw calls"):
-            await Adapter.raw(adapter, "x")
+            await adapter.raw("x")
+        with pytest.raises(UnsupportedOperation, match="custom fields"):
+            await adapter.create_custom_field(lead, unicrm.CustomFieldDef("k", "K", "text"))
+        # batch writes report per-item errors instead of raising
+        results = await adapter.create_many(lead, [Lead(title="ok"), Lead(title="bad")])
+        assert isinstance(results[0], Lead)
+        assert isinstance(results[1], unicrm.ValidationError)
+        assert adapter.describe() == "minimal"
 
     _run(scenario())
