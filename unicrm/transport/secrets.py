@@ -126,25 +126,60 @@ def redact_mapping(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return cleaned
 
 
+def _scrub(record: logging.LogRecord) -> None:
+    if record.args:
+        try:
+            record.msg = record.getMessage()
+        except (TypeError, ValueError):
+            record.msg = str(record.msg)
+        record.args = None
+    record.msg = redact(str(record.msg))
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts the message and arguments of every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            try:
-                record.msg = record.getMessage()
-            except (TypeError, ValueError):
-                record.msg = str(record.msg)
-            record.args = None
-        record.msg = redact(str(record.msg))
+        _scrub(record)
         return True
 
 
+#: Logger-name prefix whose records are always redacted: the core (``unicrm.*``) and the
+#: plugins by convention (``unicrm_<vendor>.*``).
+REDACTED_PREFIX = "unicrm"
+_factory_installed = False
+
+
+def _install_record_factory() -> None:
+    """Redact records of every ``unicrm*`` logger as they are made.
+
+    A filter on the ``unicrm`` logger alone does not see records logged through its children
+    (``unicrm.transport``): logging applies a logger's filters only to records logged on that
+    logger itself, not to records propagated from below. The record factory runs for all.
+    """
+    global _factory_installed
+    with _registry_lock:
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if record.name.startswith(REDACTED_PREFIX):
+                _scrub(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed = True
+
+
 def install_log_redaction(logger_name: str = "unicrm") -> None:
-    """Attach :class:`RedactingFilter` to ``logger_name`` (idempotent)."""
+    """Attach :class:`RedactingFilter` to ``logger_name`` (idempotent), and make sure every
+    record of a ``unicrm*`` logger is redacted when it is made."""
     logger = logging.getLogger(logger_name)
     if not any(isinstance(f, RedactingFilter) for f in logger.filters):
         logger.addFilter(RedactingFilter())
+    _install_record_factory()
 
 
 install_log_redaction()
