@@ -31,10 +31,12 @@ from unicrm_amocrm.custom_values import definition_of, new_field_payload
 from unicrm_amocrm.linking import link_changes
 from unicrm_amocrm.mapping import make_converter
 from unicrm_amocrm.reading import pages
-from unicrm_amocrm.records import contact_to_wire, lead_to_wire
+from unicrm_amocrm.records import CODED_FIELDS, contact_to_wire, lead_to_wire
 from unicrm_amocrm.schema import (
+    EMAIL_CODE,
     ENTITY_PATH,
     ORIGIN_CODE,
+    PHONE_CODE,
     AccountSchema,
     parse_field,
     parse_pipeline,
@@ -108,7 +110,9 @@ class AmoCRMAdapter(Adapter):
         self._pipelines_read = time.monotonic()
         return tuple(parse_pipeline(p) for p in raw)
 
-    async def schema(self, *, fresh_fields: bool = False) -> AccountSchema:
+    async def schema(
+        self, *, fresh_fields: bool = False, entity: EntityKind | None = None
+    ) -> AccountSchema:
         """The cached account snapshot (read on first use)."""
         if self._schema is None:
             account = await self.client.call("GET", "/api/v4/account") or {}
@@ -119,8 +123,8 @@ class AmoCRMAdapter(Adapter):
             )
             return self._schema
         if fresh_fields:
-            for entity in ENTITY_PATH:
-                self._schema = self._schema.with_fields(entity, await self._read_fields(entity))
+            for kind in ENTITY_PATH if entity is None else (entity,):
+                self._schema = self._schema.with_fields(kind, await self._read_fields(kind))
             self._fields_read = time.monotonic()
         if time.monotonic() - self._pipelines_read > self.settings.schema_ttl:
             self._schema = attrs.evolve(self._schema, pipelines=await self._read_pipelines())
@@ -131,7 +135,7 @@ class AmoCRMAdapter(Adapter):
         schema = await self.schema()
         recently = time.monotonic() - self._fields_read < self.settings.fields_recheck
         if not recently and any(self._missing(schema, entity, k) for k in keys):
-            schema = await self.schema(fresh_fields=True)
+            schema = await self.schema(fresh_fields=True, entity=entity)
         return schema
 
     @staticmethod
@@ -146,7 +150,7 @@ class AmoCRMAdapter(Adapter):
         if schema.field_by_code(entity, ORIGIN_CODE) is not None:
             return schema
         async with self._origin_lock:
-            schema = await self.schema(fresh_fields=True)
+            schema = await self.schema(fresh_fields=True, entity=entity)
             if schema.field_by_code(entity, ORIGIN_CODE) is not None:
                 return schema
             await self.client.call(
@@ -154,7 +158,7 @@ class AmoCRMAdapter(Adapter):
                 f"/api/v4/{ENTITY_PATH[entity]}/custom_fields",
                 json=[{"name": "unicrm origin", "type": "text", "code": ORIGIN_CODE}],
             )
-            schema = await self.schema(fresh_fields=True)
+            schema = await self.schema(fresh_fields=True, entity=entity)
         return schema
 
     # --- reading -----------------------------------------------------------------------
@@ -265,7 +269,7 @@ class AmoCRMAdapter(Adapter):
             wires.append({**wire, "request_id": str(index)})
         if not wires:
             return [errors[i] for i in range(len(batch))]
-        ids = await self._send_batch(entity, wires, update, errors)
+        ids = await self._send_batch(entity, wires, update, errors, schema)
         if update:
             await self._relink(entity, [batch[i] for i in ids])
         if read_back:
@@ -285,23 +289,34 @@ class AmoCRMAdapter(Adapter):
         return results
 
     async def _send_batch(
-        self, entity: EntityKind, wires: list[Any], update: bool, errors: dict[int, UnicrmError]
+        self,
+        entity: EntityKind,
+        wires: list[Any],
+        update: bool,
+        errors: dict[int, UnicrmError],
+        schema: AccountSchema | None = None,
     ) -> dict[int, str]:
-        """Send one batch; on a validation error, send the items one by one to place blame."""
+        """Send one batch. amoCRM rejects a whole request for one bad item but names the
+        items (``request_id``): those get their own error and the rest is sent again, so a
+        bad item costs one extra request, not one request per item."""
         method = "PATCH" if update else "POST"
         path = f"/api/v4/{ENTITY_PATH[entity]}"
         try:
             body = await self.client.call(method, path, json=wires)
-        except ValidationError:
+        except ValidationError as exc:
+            blamed = _blame(entity, wires, exc, schema)
+            if blamed:
+                errors.update(blamed)
+                rest = [w for w in wires if int(w["request_id"]) not in blamed]
+                return await self._send_batch(entity, rest, update, errors, schema) if rest else {}
             if len(wires) == 1:
                 raise
             ids: dict[int, str] = {}
-            for wire in wires:
-                index = int(wire["request_id"])
+            for wire in wires:  # the vendor named no item: find it by sending one at a time
                 try:
-                    ids.update(await self._send_batch(entity, [wire], update, errors))
-                except UnicrmError as exc:
-                    errors[index] = exc
+                    ids.update(await self._send_batch(entity, [wire], update, errors, schema))
+                except UnicrmError as single:
+                    errors[int(wire["request_id"])] = single
             return ids
         items = ((body or {}).get("_embedded") or {}).get(ENTITY_PATH[entity]) or []
         by_request = {str(i.get("request_id")): str(i["id"]) for i in items}
@@ -350,7 +365,7 @@ class AmoCRMAdapter(Adapter):
     async def create_custom_field(
         self, entity: EntityKind, definition: CustomFieldDef
     ) -> CustomFieldDef:
-        schema = await self.schema(fresh_fields=True)
+        schema = await self.schema(fresh_fields=True, entity=entity)
         if schema.field_by_key(entity, definition.key) is not None:
             raise ValidationError(
                 f"a {entity} custom field {definition.key!r} exists already", vendor=VENDOR
@@ -360,7 +375,7 @@ class AmoCRMAdapter(Adapter):
             f"/api/v4/{ENTITY_PATH[entity]}/custom_fields",
             json=[new_field_payload(definition)],
         )
-        schema = await self.schema(fresh_fields=True)
+        schema = await self.schema(fresh_fields=True, entity=entity)
         field = schema.field_by_key(entity, definition.key)
         created = definition_of(field) if field is not None else None
         if created is None:
@@ -383,6 +398,68 @@ class AmoCRMAdapter(Adapter):
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+#: Top-level wire keys -> the model field a rejection of that key is about.
+_BLAMED_FIELDS: dict[str, str] = {
+    "responsible_user_id": "responsible_id",
+    "price": "amount",
+    "status_id": "stage",
+    "pipeline_id": "stage",
+    "source_id": "source",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "_embedded.tags": "tags",
+    "_embedded.contacts": "contacts",
+    "_embedded.companies": "company_id",
+}
+_CODED_BLAME = {PHONE_CODE: "phones", EMAIL_CODE: "emails"}
+
+
+def _blamed_field(
+    entity: EntityKind, wire: Any, vendor_path: str, schema: AccountSchema | None
+) -> str:
+    """The model field a vendor error path (``custom_fields_values.2.values.0.value``) is
+    about, so callers see their own names."""
+    parts = vendor_path.split(".")
+    if parts[0] == "name":
+        return "title" if entity is EntityKind.LEAD else "first_name"
+    if parts[0] == "custom_fields_values" and len(parts) > 1 and parts[1].isdigit():
+        items = wire.get("custom_fields_values") or []
+        item = items[int(parts[1])] if int(parts[1]) < len(items) else {}
+        field = None
+        if schema is not None and isinstance(item.get("field_id"), int):
+            field = schema.field_by_id(entity, item["field_id"])
+        code = field.code if field is not None else item.get("field_code")
+        coded = {v: k for k, v in CODED_FIELDS[entity].items()}
+        if code in _CODED_BLAME or code in coded:
+            return _CODED_BLAME.get(code) or coded[code]
+        return f"custom.{field.key}" if field is not None else "custom"
+    return _BLAMED_FIELDS.get(".".join(parts[:2]), _BLAMED_FIELDS.get(parts[0], parts[0]))
+
+
+def _blame(
+    entity: EntityKind, wires: Sequence[Any], error: ValidationError, schema: AccountSchema | None
+) -> dict[int, UnicrmError]:
+    """Per item, the rejection the vendor reported for it (empty when it named no item)."""
+    by_request = {str(w["request_id"]): w for w in wires}
+    problems: dict[int, list[tuple[str, str]]] = {}
+    for path, message in error.details:
+        request_id, sep, vendor_path = path.partition(":")
+        if not sep or request_id not in by_request:
+            return {}
+        field = _blamed_field(entity, by_request[request_id], vendor_path, schema)
+        problems.setdefault(int(request_id), []).append((field, message))
+    return {
+        index: ValidationError(
+            f"amocrm rejected this {entity}: "
+            + "; ".join(f"{field}: {message}" for field, message in found),
+            vendor=VENDOR,
+            status=400,
+            details=tuple(found),
+        )
+        for index, found in problems.items()
+    }
 
 
 def _raise_or_record(result: WriteResult) -> Record:

@@ -215,6 +215,8 @@ class Engine:
         self.report.decisions = _decisions(mapping, source_schema, self.target_schema)
         if not self.options.dry_run:
             await self._create_fields()
+            if any("comments" in self.mapping.target_lacks(e) for e in EntityKind):
+                await self._ensure_note_field(EntityKind.LEAD)
             self._save_mapping()
 
     def _save_mapping(self) -> None:
