@@ -182,3 +182,25 @@ def test_base_adapter_refuses_what_it_cannot_do() -> None:
         assert adapter.describe() == "minimal"
 
     _run(scenario())
+
+
+@pytest.mark.parametrize("level", ["none", "full"])
+def test_order_puts_nulls_last_both_ways_and_limit_applies_after_residual(level: str) -> None:
+    crm = unicrm.connect(f"memory://async-order-{level}?pushdown={level}&page_size=3")
+    for amount in (5, None, 1, 9, None, 3):
+        crm.leads.create(
+            Lead(title=f"a{amount}", amount=None if amount is None else Money(amount, "USD"))
+        )
+    up = [lead.title for lead in crm.leads.all().order_by("amount")]
+    down = [lead.title for lead in crm.leads.all().order_by("-amount")]
+    assert up[:4] == ["a1", "a3", "a5", "a9"] and set(up[4:]) == {"aNone"}
+    assert down[:4] == ["a9", "a5", "a3", "a1"] and set(down[4:]) == {"aNone"}
+    with pytest.warns(unicrm.FullScanWarning) if level == "none" else _no_warning():
+        limited = crm.leads.filter(F("title").contains("a")).order_by("-amount").limit(2)
+        assert [lead.title for lead in limited] == ["a9", "a5"]
+
+
+def _no_warning():  # type: ignore[no-untyped-def]
+    import contextlib
+
+    return contextlib.nullcontext()
