@@ -31,7 +31,7 @@ from unicrm_bitrix24.limiter import NoLimits
 
 CODE = "s3cretw3bhookc0de"
 URL = f"bitrix24://portal.example.com/rest/1/{CODE}/"
-FAST = RetryPolicy(max_attempts=3, backoff=Backoff(base=0.001, cap=0.002))
+FAST = RetryPolicy(max_attempts=3, backoff=Backoff(base=0.001, cap=0.002), max_retry_after=0.01)
 
 
 def _client(
