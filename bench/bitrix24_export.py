@@ -84,9 +84,7 @@ def main() -> None:
         )
         ours = rows / elapsed
         per_1000 = requests * 1000 / max(rows, 1)
-        print(
-            f"unicrm ({args.links} links): {rows:,} rows in {elapsed:.1f} s = {ours:,.0f} rows/s"
-        )
+        print(f"unicrm ({args.links} links): {rows:,} rows in {elapsed:.1f} s = {ours:,.0f} rows/s")
         print(
             f"requests:      {requests} = {per_1000:.3f} per 1,000 rows "
             f"(minimum {1000 / ROWS_PER_REQUEST:.1f}, target <= 0.5)"
