@@ -13,9 +13,9 @@ is :attr:`Pushdown.NARROWING`: the vendor cuts the traffic, every row is re-chec
 from __future__ import annotations
 
 from unicrm.adapter import CUSTOM_FIELDS, BooleanSupport, Capabilities, Pushdown, filter_table
-from unicrm.model import EntityKind
+from unicrm.model import ContactKind, EntityKind
 from unicrm.query import Op
-from unicrm_amocrm.records import UNSUPPORTED
+from unicrm_amocrm.records import EMAIL_KINDS, PHONE_KINDS, UNSUPPORTED
 
 EXACT, NARROWING = Pushdown.EXACT, Pushdown.NARROWING
 VALUES = (Op.EQ, Op.IN)
@@ -71,9 +71,24 @@ def amocrm_capabilities(write_batch_size: int = DEFAULT_WRITE_BATCH) -> Capabili
         max_in_values=100,
         supports_delete=False,
         supports_custom_field_create=True,
-        unstorable=UNSUPPORTED,
+        unstorable={
+            entity: (
+                *UNSUPPORTED[entity],
+                *(_kinds_missing() if entity is EntityKind.CONTACT else ()),
+            )
+            for entity in UNSUPPORTED
+        },
         supports_raw=True,
     )
 
 
 __all__ = ["CONTACT_FILTERS", "LEAD_FILTERS", "MAX_PAGE_SIZE", "amocrm_capabilities"]
+
+
+def _kinds_missing() -> tuple[str, ...]:
+    """``phones.kind.pager``-style names of the contact kinds amoCRM's enums cannot hold."""
+    names = []
+    for field, table in (("phones", PHONE_KINDS), ("emails", EMAIL_KINDS)):
+        held = {kind for _, kind in table}
+        names += [f"{field}.kind.{kind}" for kind in ContactKind if kind not in held]
+    return tuple(names)

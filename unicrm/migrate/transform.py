@@ -22,6 +22,7 @@ from unicrm.errors import ConfigurationError
 from unicrm.migrate.automap import stage_key
 from unicrm.migrate.mapping import Mapping, MissingPolicy
 from unicrm.model import (
+    ContactKind,
     ContactLink,
     Email,
     EntityKind,
@@ -196,6 +197,19 @@ def _place_note(fields: dict[str, Any], note: str | None, entity: EntityKind, ct
         ctx.warn(f"no place for the migration note of a {entity} (note_field = {where!r})")
 
 
+def _kinds(name: str, values: tuple[Any, ...], lacks: frozenset[str], lost: list[Any]) -> Any:
+    """Phones/emails whose kind the target cannot hold (``emails.kind.home`` in ``lacks``)
+    are written with kind ``other``; the original kind goes into the note."""
+    kept = []
+    for value in values:
+        if f"{name}.kind.{value.kind}" in lacks:
+            lost.append((f"{name} kind", f"{value.value} ({value.kind})"))
+            kept.append(attrs.evolve(value, kind=ContactKind.OTHER))
+        else:
+            kept.append(value)
+    return tuple(kept)
+
+
 def map_record(record: Record, ctx: Context) -> Record:
     """The record to write to the target for source ``record`` (pure; raises on bad mapping)."""
     entity = record.kind
@@ -209,8 +223,15 @@ def map_record(record: Record, ctx: Context) -> Record:
     lost: list[tuple[str, Any]] = []
     lacks = mapping.target_lacks(entity)
     ordered = [n for n in NOTABLE[entity] if n in lacks] + sorted(
-        {n for n in lacks - set(NOTABLE[entity]) if not n.startswith("amount.")}
+        {
+            n
+            for n in lacks - set(NOTABLE[entity])
+            if not n.startswith("amount.") and ".kind." not in n
+        }
     )
+    for name in ("phones", "emails"):
+        if name not in lacks and fields.get(name):
+            fields[name] = _kinds(name, fields[name], lacks, lost)
     for name in ordered:
         if name in fields and name not in {"origin", "custom", "stage", "contacts"}:
             if _present(fields[name]) and name != "comments":
