@@ -15,8 +15,12 @@ Run: ``python bench/bitrix24_export.py --n 200000 --latency 20``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 
 import httpx
 
@@ -61,6 +65,34 @@ def export_fast(url: str) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def serving(args: argparse.Namespace) -> Iterator[str]:
+    """The webhook URL of a seeded emulator, served from a subprocess or a thread."""
+    if args.server == "thread":
+        emulator = Bitrix24Emulator(limits=args.limits, latency_ms=args.latency)
+        emulator.seed(args.n)
+        with ServerThread(emulator, port=free_port()) as server:
+            yield server.base_url.rstrip("/") + emulator.webhook_path
+        return
+    command = [
+        sys.executable, "-m", "unicrm.cli", "sandbox", "bitrix24", "--port", str(free_port()),
+        "--seed", str(args.n), "--limits", args.limits, "--latency", str(args.latency),
+    ]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        assert server.stdout is not None
+        hook = server.stdout.readline().strip()
+        try:
+            for _ in range(100):  # wait until it accepts connections
+                try:
+                    httpx.get(hook + "crm.lead.fields.json", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            yield hook
+        finally:
+            server.terminate()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000, help="leads to seed")
@@ -70,14 +102,18 @@ def main() -> None:
         "--links", default="primary", choices=("primary", "exact"), help="contact_links option"
     )
     parser.add_argument("--skip-fast", action="store_true", help="unicrm only")
+    parser.add_argument(
+        "--server",
+        default="process",
+        choices=("process", "thread"),
+        help="serve the emulator from its own process (like a remote portal: the server's CPU"
+        " is not the client's) or from a thread of this one",
+    )
     args = parser.parse_args()
 
-    emulator = Bitrix24Emulator(limits=args.limits, latency_ms=args.latency)
     started = time.perf_counter()
-    emulator.seed(args.n)
-    print(f"seeded {args.n:,} leads in {time.perf_counter() - started:.1f} s")
-    with ServerThread(emulator, port=free_port()) as server:
-        hook = server.base_url.rstrip("/") + emulator.webhook_path
+    with serving(args) as hook:
+        print(f"seeded {args.n:,} leads in {time.perf_counter() - started:.1f} s ({args.server})")
         plan = "standard" if args.limits == "vendor" else "off"
         rows, elapsed, requests = export_unicrm(
             hook.replace("http://", "bitrix24+http://"), plan, args.links
