@@ -15,11 +15,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 import unicrm
 from unicrm.emulation import SandboxOptions, ServerThread
+from unicrm.errors import UnsupportedOperation
 from unicrm.migrate import Ledger, MigrateOptions, migrate, verify
 from unicrm.plugins import sandboxes
 
@@ -55,7 +57,8 @@ class Box:
     def __enter__(self) -> Box:
         self.server.start()
         base = self.server.base_url.split("://", 1)[1]
-        self.url = f"{self.vendor}+http://{base}"
+        path = urlsplit(self.sandbox.banner[0]).path.rstrip("/")  # Bitrix24: /rest/USER/CODE
+        self.url = f"{self.vendor}+http://{base}{path}" + ("/" if path else "")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -111,6 +114,39 @@ async def test_amocrm_to_memory_and_back_to_amocrm(
             assert result.differences == 0, result.as_dict()
         await dst.aclose()
     await src.aclose()
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        pytest.param("bitrix24", "amocrm", id="b24-amo"),
+        pytest.param(
+            "amocrm",
+            "bitrix24",
+            id="amo-b24",
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=UnsupportedOperation,
+                reason="the Bitrix24 emulator has no crm.*.userfield.add yet (issue #3)",
+            ),
+        ),
+    ],
+)
+async def test_between_the_two_vendors_both_ways(source: str, target: str, tmp_path: Path) -> None:
+    with (
+        Box(source, seed=120, limits="off", random_seed=4) as from_box,
+        Box(target, seed=0, limits="off", random_seed=5) as to_box,
+    ):
+        src, dst = from_box.connect(), to_box.connect()
+        with Ledger(tmp_path / "v.db") as ledger:
+            report = await _migrate(src, dst, ledger)
+            assert report.state == "complete", report.errors
+            result = await verify(src, dst, ledger=ledger, source_label="src")
+        assert result.differences == 0, result.as_dict()
+        assert result.counts["lead"]["source"] == result.counts["lead"]["target"] == 120
+        assert result.counts["contact"]["source"] == result.counts["contact"]["target"] > 0
+        await src.aclose()
+        await dst.aclose()
 
 
 async def test_migration_completes_exactly_under_ten_percent_faults(tmp_path: Path) -> None:
