@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ import attrs
 from unicrm.adapter import OrderKey, VendorRequest
 from unicrm.errors import QueryError
 from unicrm.model import EntityKind, StageSemantic
-from unicrm.query import ALL, And, Compare, Node, Op
+from unicrm.query import Compare, Node, Op, conjuncts
 from unicrm_amocrm.schema import ENTITY_PATH, ORIGIN_CODE, AccountSchema, AmoField, semantic_of
 
 VENDOR = "amocrm"
@@ -268,21 +268,13 @@ def unsupported(entity: EntityKind, node: Node) -> QueryError:
     return QueryError(f"amocrm cannot compile {node} for {entity}s", vendor=VENDOR)
 
 
-def _literals(predicate: Node) -> Iterable[Node]:
-    if predicate == ALL:
-        return ()
-    if isinstance(predicate, And):
-        return predicate.items
-    return (predicate,)
-
-
 def constraints(
     entity: EntityKind, predicate: Node, schema: AccountSchema
 ) -> dict[Key, Constraint] | None:
     """Per vendor key, the intersected constraint; None when nothing can match."""
     table = RULES[entity]
     merged: dict[Key, Constraint] = {}
-    for literal in _literals(predicate):
+    for literal in conjuncts(predicate):
         if not isinstance(literal, Compare):
             raise unsupported(entity, literal)
         name = "custom" if literal.field.startswith("custom.") else literal.field

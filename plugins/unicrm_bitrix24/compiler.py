@@ -26,7 +26,7 @@ import attrs
 from unicrm.adapter import OrderKey, VendorRequest
 from unicrm.errors import QueryError
 from unicrm.model import EntityKind, StageSemantic
-from unicrm.query import ALL, And, Compare, Node, Op
+from unicrm.query import Compare, Node, Op, conjuncts
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS, PAGE_SIZE
 from unicrm_bitrix24.mapping import ORIGINATOR
 from unicrm_bitrix24.schema import CODE_OF_SEMANTIC, PortalSchema
@@ -196,21 +196,13 @@ def unsupported(entity: EntityKind, node: Node) -> QueryError:
     return QueryError(f"bitrix24 cannot compile {node} for {entity}s", vendor=VENDOR)
 
 
-def _literals(predicate: Node) -> Iterable[Node]:
-    if predicate == ALL:
-        return ()
-    if isinstance(predicate, And):
-        return predicate.items
-    return (predicate,)
-
-
 def build_filter(
     entity: EntityKind, predicate: Node, schema: PortalSchema
 ) -> dict[str, Any] | None:
     """The vendor filter for a conjunction; None when nothing can match."""
     table = RULES[entity]
     merged: dict[str, Any] = {}
-    for literal in _literals(predicate):
+    for literal in conjuncts(predicate):
         if not isinstance(literal, Compare) or literal.field not in table:
             raise unsupported(entity, literal)
         key, rule = table[literal.field]

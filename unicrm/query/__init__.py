@@ -16,6 +16,7 @@ from unicrm.query.nodes import (
     Op,
     Or,
     OrderKey,
+    conjuncts,
     fields_of,
 )
 from unicrm.query.rewrite import normalise, to_dnf
@@ -37,6 +38,7 @@ __all__ = [
     "ValueType",
     "evaluate",
     "field_names",
+    "conjuncts",
     "fields_of",
     "from_lookups",
     "lookup",

@@ -176,3 +176,13 @@ def fields_of(node: Node) -> frozenset[str]:
     if isinstance(node, Not):
         return fields_of(node.item)
     return frozenset()
+
+
+def conjuncts(predicate: Node) -> tuple[Node, ...]:
+    """The parts of a conjunction as a compiler walks them: none for ``ALL``, the items of a
+    top-level ``And``, else the predicate itself (nested nodes are left as they are)."""
+    if predicate == ALL:
+        return ()
+    if isinstance(predicate, And):
+        return predicate.items
+    return (predicate,)
