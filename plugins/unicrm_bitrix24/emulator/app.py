@@ -29,7 +29,7 @@ from unicrm.emulation import (
     FaultPicker,
     SystemClock,
 )
-from unicrm_bitrix24.emulator import errors, methods_crm, methods_ref
+from unicrm_bitrix24.emulator import errors, methods_crm, methods_ref, methods_uf
 from unicrm_bitrix24.emulator.batch import run_batch
 from unicrm_bitrix24.emulator.context import Call, Outcome
 from unicrm_bitrix24.emulator.dates import PORTAL_TZ
@@ -42,7 +42,11 @@ from unicrm_bitrix24.emulator.store import Store
 Handler = Callable[[Call], Outcome]
 
 #: method name (lower case) -> handler; ``batch`` is dispatched separately.
-METHODS: dict[str, Handler] = {**methods_crm.METHODS, **methods_ref.METHODS}
+METHODS: dict[str, Handler] = {
+    **methods_crm.METHODS,
+    **methods_ref.METHODS,
+    **methods_uf.METHODS,
+}
 
 _WEBHOOK = re.compile(r"^(\d+)/([A-Za-z0-9]+)$")
 _LIMIT_MODES = ("vendor", "off")

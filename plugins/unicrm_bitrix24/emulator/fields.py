@@ -193,8 +193,23 @@ IMPORT_FIELDS = frozenset({"DATE_CREATE", "DATE_MODIFY", "CREATED_BY_ID", "MODIF
 
 
 @attrs.frozen
+class EnumItem:
+    """One option of an ``enumeration`` user field (``LIST`` entries)."""
+
+    id: int
+    value: str
+    sort: int = 500
+    default: bool = False
+    xml_id: str | None = None
+
+
+@attrs.frozen
 class UserField:
-    """A ``UF_CRM_*`` definition as ``crm.*.userfield.list`` describes it."""
+    """A ``UF_CRM_*`` definition: what reading, writing and filtering its values needs.
+
+    The full definition (labels, settings, flags) lives in the store's ``user_field`` table;
+    this is the typed view the record methods use.
+    """
 
     id: int
     code: str
@@ -204,16 +219,47 @@ class UserField:
     multiple: bool = False
     mandatory: bool = False
     sort: int = 100
-    options: tuple[tuple[int, str], ...] = ()  # enumeration (ID, VALUE)
+    options: tuple[EnumItem, ...] = ()
 
     @property
     def kind(self) -> str:
         return "json" if self.multiple else KIND_BY_TYPE.get(self.user_type, "str")
 
+    @property
+    def option_ids(self) -> frozenset[int]:
+        return frozenset(o.id for o in self.options)
+
     def as_field(self) -> Field:
         return Field(self.code, self.user_type, self.code, multiple=self.multiple)
 
 
+def _options(*pairs: tuple[int, str]) -> tuple[EnumItem, ...]:
+    return tuple(EnumItem(oid, value, sort=(i + 1) * 10) for i, (oid, value) in enumerate(pairs))
+
+
+#: ``USER_TYPE_ID`` values ``crm.*.userfield.add`` accepts (``crm.userfield.types``, notes §9).
+USER_TYPES = frozenset(
+    {
+        "string",
+        "integer",
+        "double",
+        "boolean",
+        "enumeration",
+        "datetime",
+        "date",
+        "money",
+        "url",
+        "address",
+        "file",
+        "employee",
+        "crm_status",
+        "iblock_section",
+        "iblock_element",
+        "crm",
+    }
+)
+
+#: The user fields a fresh portal starts with (seeded into the store once, then editable).
 LEAD_USER_FIELDS: tuple[UserField, ...] = (
     UserField(
         101,
@@ -221,7 +267,7 @@ LEAD_USER_FIELDS: tuple[UserField, ...] = (
         "enumeration",
         "Priority",
         "Приоритет",
-        options=((201, "Low"), (202, "Medium"), (203, "High")),
+        options=_options((201, "Low"), (202, "Medium"), (203, "High")),
     ),
     UserField(102, "UF_CRM_BUDGET", "money", "Budget", "Бюджет"),
     UserField(103, "UF_CRM_SCORE", "integer", "Lead score", "Оценка лида"),
@@ -234,7 +280,9 @@ LEAD_USER_FIELDS: tuple[UserField, ...] = (
         "Interests",
         "Интересы",
         multiple=True,
-        options=((211, "Hardware"), (212, "Software"), (213, "Consulting"), (214, "Support")),
+        options=_options(
+            (211, "Hardware"), (212, "Software"), (213, "Consulting"), (214, "Support")
+        ),
     ),
     UserField(107, "UF_CRM_1594289616952", "string", "Referral code", "Реферальный код"),
     UserField(108, "UF_CRM_WEIGHT", "double", "Weight", "Вес"),  # noqa: RUF001
@@ -248,7 +296,7 @@ CONTACT_USER_FIELDS: tuple[UserField, ...] = (
         "enumeration",
         "Loyalty tier",
         "Уровень лояльности",
-        options=((251, "Bronze"), (252, "Silver"), (253, "Gold")),
+        options=_options((251, "Bronze"), (252, "Silver"), (253, "Gold")),
     ),
     UserField(152, "UF_CRM_NEWSLETTER", "boolean", "Newsletter", "Рассылка"),
     UserField(153, "UF_CRM_NICKNAME", "string", "Nickname", "Прозвище"),
@@ -334,3 +382,9 @@ USERS: tuple[tuple[int, str], ...] = (
 )
 
 ENTITY_IDS = {"lead": "CRM_LEAD", "contact": "CRM_CONTACT"}
+
+STANDARD_FIELDS: dict[str, tuple[Field, ...]] = {"lead": LEAD_FIELDS, "contact": CONTACT_FIELDS}
+SEED_USER_FIELDS: dict[str, tuple[UserField, ...]] = {
+    "lead": LEAD_USER_FIELDS,
+    "contact": CONTACT_USER_FIELDS,
+}

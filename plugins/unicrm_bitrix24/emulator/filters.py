@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from unicrm_bitrix24.emulator import dates
-from unicrm_bitrix24.emulator.fields import LIKE_AS_EQUAL_TYPES, MULTIFIELDS
+from unicrm_bitrix24.emulator.fields import KIND_BY_TYPE, LIKE_AS_EQUAL_TYPES, MULTIFIELDS
 from unicrm_bitrix24.emulator.params import as_list, floatval, intval
 from unicrm_bitrix24.emulator.store import EntitySchema
 
@@ -52,10 +52,11 @@ class _Target:
     """Where a condition applies: a column of the entity row, an element of a JSON list
     column, or the VALUE of the entity's multifield entries of one type."""
 
-    def __init__(self, kind: str, column: str, field_type: str) -> None:
+    def __init__(self, kind: str, column: str, field_type: str, item_kind: str = "int") -> None:
         self.kind = kind  # int | float | str | date | json | fm
         self.column = column
         self.field_type = field_type
+        self.item_kind = item_kind  # the kind of each element of a JSON list column
 
 
 def _target(schema: EntitySchema, name: str) -> _Target | None:
@@ -66,16 +67,16 @@ def _target(schema: EntitySchema, name: str) -> _Target | None:
         return _Target(field.kind, f'{schema.table}."{name}"', field.type)
     uf = schema.user_field(name)
     if uf is not None:
-        return _Target(uf.kind, f'{schema.table}."{name}"', uf.user_type)
+        item_kind = KIND_BY_TYPE.get(uf.user_type, "str")
+        return _Target(uf.kind, f'{schema.table}."{name}"', uf.user_type, item_kind)
     return None
 
 
 def _effective(op: str, target: _Target) -> str:
-    if target.kind == "date":
+    kind = target.item_kind if target.kind == "json" else target.kind
+    if kind == "date":
         return op if op in _COMPARE or op == "eq" else "eq"
-    if op in _LIKES and (
-        target.kind in ("int", "float", "json") or target.field_type in LIKE_AS_EQUAL_TYPES
-    ):
+    if op in _LIKES and (kind in ("int", "float") or target.field_type in LIKE_AS_EQUAL_TYPES):
         return "eq"
     return op
 
@@ -169,7 +170,7 @@ def _wrap_target(schema: EntitySchema, target: _Target, op: str, values: list[An
             [schema.name, target.column, *params],
         )
     if target.kind == "json":
-        sql, params = _values_condition("je.value", "int", op, values)
+        sql, params = _values_condition("je.value", target.item_kind, op, values)
         return (
             f"EXISTS (SELECT 1 FROM json_each(COALESCE({target.column}, '[]')) AS je WHERE {sql})",
             params,

@@ -22,7 +22,7 @@ from unicrm_bitrix24.emulator.fields import (
 )
 from unicrm_bitrix24.emulator.filters import compile_filter, compile_order
 from unicrm_bitrix24.emulator.params import as_list, intval, pick, truthy
-from unicrm_bitrix24.emulator.store import SCHEMAS, EntitySchema, Store
+from unicrm_bitrix24.emulator.store import EntitySchema, Store
 from unicrm_bitrix24.emulator.wire import (
     DROP,
     coerce_field,
@@ -92,7 +92,7 @@ def _render(  # noqa: PLR0917 - one row, rendered once per call
 
 # -- list ----------------------------------------------------------------------------------
 def list_entities(entity: str, call: Call) -> Outcome:
-    schema = SCHEMAS[entity]
+    schema = call.store.schema(entity)
     p = call.params
     where, wparams = compile_filter(schema, pick(p, "filter", "arFilter"))
     order = compile_order(schema, pick(p, "order", "arOrder"), STAGE_SORTS)
@@ -143,7 +143,7 @@ def _existing(store: Store, entity: str, row_id: int) -> dict[str, Any]:
 
 
 def read_full(store: Store, entity: str, row_id: int) -> dict[str, Any] | None:
-    schema = SCHEMAS[entity]
+    schema = store.schema(entity)
     row = store.get(entity, row_id)
     if row is None:
         return None
@@ -297,7 +297,7 @@ def _lead_links(call: Call, lead_id: int, fields: dict[str, Any], row: dict[str,
 
 
 def add_entity(entity: str, call: Call) -> Outcome:
-    schema = SCHEMAS[entity]
+    schema = call.store.schema(entity)
     fields = _fields_param(call.params)
     options = pick(call.params, "params")
     importing = (
@@ -350,7 +350,7 @@ def add_entity(entity: str, call: Call) -> Outcome:
 
 
 def update_entity(entity: str, call: Call) -> Outcome:
-    schema = SCHEMAS[entity]
+    schema = call.store.schema(entity)
     row_id = _id_param(call.params)
     store = call.store
     with store.transaction():
@@ -418,7 +418,7 @@ def _describe(field: Field) -> dict[str, Any]:
 
 
 def fields_of(entity: str, call: Call) -> Outcome:
-    schema = SCHEMAS[entity]
+    schema = call.store.schema(entity)
     result = {f.code: _describe(f) for f in schema.fields}
     for uf in schema.user_fields:
         desc: dict[str, Any] = {
@@ -435,7 +435,7 @@ def fields_of(entity: str, call: Call) -> Outcome:
             "settings": {"DEFAULT_VALUE": ""},
         }
         if uf.options:
-            desc["items"] = [{"ID": str(i), "VALUE": v} for i, v in uf.options]
+            desc["items"] = [{"ID": str(o.id), "VALUE": o.value} for o in uf.options]
         result[uf.code] = desc
     return Outcome(result)
 

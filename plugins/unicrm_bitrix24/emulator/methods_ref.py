@@ -1,5 +1,5 @@
-"""Reference and relation methods: statuses, user field definitions, lead-contact bindings,
-duplicate search by phone or e-mail."""
+"""Reference and relation methods: statuses, lead-contact bindings, duplicate search by phone
+or e-mail (user field definitions are in :mod:`methods_uf`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 
 from unicrm_bitrix24.emulator import errors
 from unicrm_bitrix24.emulator.context import Call, Outcome
-from unicrm_bitrix24.emulator.fields import ENTITY_IDS, SEMANTICS_TEXT, STATUSES, UserField
+from unicrm_bitrix24.emulator.fields import SEMANTICS_TEXT, STATUSES
 from unicrm_bitrix24.emulator.methods_crm import Handler
 from unicrm_bitrix24.emulator.params import as_list, intval, pick
-from unicrm_bitrix24.emulator.store import SCHEMAS, normalize
+from unicrm_bitrix24.emulator.store import normalize
 
 
-def _matches(row: dict[str, Any], raw_filter: Any) -> bool:
+def matches(row: dict[str, Any], raw_filter: Any) -> bool:
     """Equality filter on row keys (case-insensitive names, as these small lists accept)."""
     if not isinstance(raw_filter, dict):
         return True
@@ -31,7 +31,7 @@ def _matches(row: dict[str, Any], raw_filter: Any) -> bool:
     return True
 
 
-def _ordered(rows: list[dict[str, Any]], raw_order: Any, default: list[str]) -> None:
+def ordered(rows: list[dict[str, Any]], raw_order: Any, default: list[str]) -> None:
     keys: list[tuple[str, bool]] = []
     if isinstance(raw_order, dict):
         keys = [(str(k).upper(), str(v).upper() != "ASC") for k, v in raw_order.items()]
@@ -70,8 +70,8 @@ def _status_rows() -> list[dict[str, Any]]:
 
 
 def status_list(call: Call) -> Outcome:
-    rows = [r for r in _status_rows() if _matches(r, pick(call.params, "filter"))]
-    _ordered(rows, pick(call.params, "order"), ["SORT", "ID"])
+    rows = [r for r in _status_rows() if matches(r, pick(call.params, "filter"))]
+    ordered(rows, pick(call.params, "order"), ["SORT", "ID"])
     return Outcome(rows, total=len(rows))
 
 
@@ -92,65 +92,6 @@ def status_entity_types(call: Call) -> Outcome:
             {"ID": "HONORIFIC", "NAME": "Salutations"},
         ]
     )
-
-
-# -- crm.*.userfield.list -------------------------------------------------------------------
-def _uf_row(entity: str, uf: UserField, lang: str | None) -> dict[str, Any]:
-    labels = {"en": uf.label_en, "ru": uf.label_ru}
-
-    def label() -> Any:
-        return labels.get(lang.lower(), uf.label_en) if lang else labels
-
-    row: dict[str, Any] = {
-        "ID": str(uf.id),
-        "ENTITY_ID": ENTITY_IDS[entity],
-        "FIELD_NAME": uf.code,
-        "USER_TYPE_ID": uf.user_type,
-        "XML_ID": None,
-        "SORT": str(uf.sort),
-        "MULTIPLE": "Y" if uf.multiple else "N",
-        "MANDATORY": "Y" if uf.mandatory else "N",
-        "SHOW_FILTER": "E",
-        "SHOW_IN_LIST": "Y",
-        "EDIT_IN_LIST": "Y",
-        "IS_SEARCHABLE": "N",
-        "SETTINGS": {"DEFAULT_VALUE": ""}
-        if uf.user_type != "enumeration"
-        else {"DISPLAY": "LIST", "LIST_HEIGHT": 1},
-        "EDIT_FORM_LABEL": label(),
-        "LIST_COLUMN_LABEL": label(),
-        "LIST_FILTER_LABEL": label(),
-        "ERROR_MESSAGE": None,
-        "HELP_MESSAGE": None,
-    }
-    if uf.options:
-        row["LIST"] = [
-            {
-                "ID": str(oid),
-                "SORT": str((i + 1) * 10),
-                "VALUE": value,
-                "DEF": "N",
-                "XML_ID": f"{uf.code}_{oid}",
-            }
-            for i, (oid, value) in enumerate(uf.options)
-        ]
-    return row
-
-
-def userfield_list(entity: str, call: Call) -> Outcome:
-    raw_filter = pick(call.params, "filter")
-    lang = None
-    if isinstance(raw_filter, dict):
-        lang_value = pick(raw_filter, "LANG")
-        lang = str(lang_value) if lang_value else None
-        raw_filter = {k: v for k, v in raw_filter.items() if str(k).upper() != "LANG"}
-    rows = [
-        row
-        for uf in SCHEMAS[entity].user_fields
-        if _matches(row := _uf_row(entity, uf, lang), raw_filter)
-    ]
-    _ordered(rows, pick(call.params, "order"), ["SORT", "ID"])
-    return Outcome(rows, total=len(rows))
 
 
 # -- crm.lead.contact.items.* ---------------------------------------------------------------
@@ -240,8 +181,6 @@ METHODS: dict[str, Handler] = {
     "crm.status.list": status_list,
     "crm.status.entity.items": status_entity_items,
     "crm.status.entity.types": status_entity_types,
-    "crm.lead.userfield.list": lambda call: userfield_list("lead", call),
-    "crm.contact.userfield.list": lambda call: userfield_list("contact", call),
     "crm.lead.contact.items.get": lead_contacts_get,
     "crm.lead.contact.items.set": lead_contacts_set,
     "crm.duplicate.findbycomm": find_by_comm,

@@ -16,15 +16,8 @@ from typing import Any
 
 from faker import Faker
 
-from unicrm_bitrix24.emulator.fields import (
-    CONTACT_USER_FIELDS,
-    CURRENCIES,
-    LEAD_USER_FIELDS,
-    STATUSES,
-    USERS,
-    UserField,
-)
-from unicrm_bitrix24.emulator.store import SCHEMAS, Store, normalize
+from unicrm_bitrix24.emulator.fields import CURRENCIES, STATUSES, USERS, UserField
+from unicrm_bitrix24.emulator.store import Store, normalize
 
 EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z: seeded data lies in the two years before it
 SPAN = 2 * 365 * 86400
@@ -177,10 +170,10 @@ def _uf_value(rng: random.Random, uf: UserField, created: int) -> Any:
         return None
     t = uf.user_type
     if uf.multiple:
-        chosen = [o for o, _ in uf.options if rng.random() < 0.35]
+        chosen = [o.id for o in uf.options if rng.random() < 0.35]
         return json.dumps(chosen) if chosen else None
     if t == "enumeration":
-        return rng.choice(uf.options)[0]
+        return rng.choice(uf.options).id if uf.options else None
     if t == "money":
         return f"{rng.randrange(1, 500) * 1000}|{rng.choice(CURRENCIES[:3])}"
     if t == "integer":
@@ -255,7 +248,7 @@ def _has(fm_rows: list[tuple[Any, ...]], kind: str) -> str:
 def _seed_contacts(
     store: Store, rng: random.Random, count: int, first_id: int, fm: list[tuple[Any, ...]]
 ) -> list[int]:
-    ufs = CONTACT_USER_FIELDS
+    ufs = store.schema("contact").user_fields
     columns = [
         "ID",
         "NAME",
@@ -330,7 +323,7 @@ def _seed_contacts(
             ]
         )
         ids.append(cid)
-    _insert(store, SCHEMAS["contact"].table, columns, rows)
+    _insert(store, "contact", columns, rows)
     return ids
 
 
@@ -342,7 +335,7 @@ def _seed_leads(  # noqa: PLR0917
     contacts: list[int],
     fm: list[tuple[Any, ...]],
 ) -> None:
-    ufs = LEAD_USER_FIELDS
+    ufs = store.schema("lead").user_fields
     columns = [
         "ID",
         "TITLE",
@@ -445,7 +438,7 @@ def _seed_leads(  # noqa: PLR0917
                 *[_uf_value(rng, uf, created) for uf in ufs],
             ]
         )
-    _insert(store, SCHEMAS["lead"].table, columns, rows)
+    _insert(store, "lead", columns, rows)
     store.db.executemany(
         "INSERT INTO lead_contact(LEAD_ID, CONTACT_ID, SORT, IS_PRIMARY) VALUES (?, ?, ?, ?)",
         links,

@@ -1,9 +1,12 @@
-"""SQLite state of one emulated portal: leads, contacts, multifields, lead-contact links.
+"""SQLite state of one emulated portal: leads, contacts, multifields, lead-contact links,
+user field definitions.
 
 One table per entity with a column per standard field and per user field (datetimes as Unix
 seconds, ``Y``/``N`` flags as text, multiple user fields as JSON text), a shared ``fm`` table
-for multifields, ``lead_contact`` for bindings and ``meta`` for portal settings. All access
-goes through one re-entrant lock, so the store is safe to share between server threads.
+for multifields, ``lead_contact`` for bindings, ``user_field``/``user_field_enum`` for the
+``UF_CRM_*`` definitions (:mod:`userfields`) and ``meta`` for portal settings. Adding a user
+field adds its column; deleting it drops the column. All access goes through one re-entrant
+lock, so the store is safe to share between server threads.
 """
 
 from __future__ import annotations
@@ -16,14 +19,8 @@ from typing import Any
 
 import attrs
 
-from unicrm_bitrix24.emulator.fields import (
-    CONTACT_FIELDS,
-    CONTACT_USER_FIELDS,
-    LEAD_FIELDS,
-    LEAD_USER_FIELDS,
-    Field,
-    UserField,
-)
+from unicrm_bitrix24.emulator import userfields
+from unicrm_bitrix24.emulator.fields import STANDARD_FIELDS, Field, UserField
 
 _SQL_TYPE = {
     "int": "INTEGER",
@@ -36,21 +33,28 @@ _SQL_TYPE = {
 
 @attrs.frozen
 class EntitySchema:
-    """The columns of one entity's table and how each is typed."""
+    """The columns of one entity's table and how each is typed (a snapshot: the store makes
+    a new one whenever a user field is added, changed or deleted)."""
 
     name: str
     fields: tuple[Field, ...]
     user_fields: tuple[UserField, ...]
+    _field_index: dict[str, Field] = attrs.field(init=False, repr=False, eq=False)
+    _uf_index: dict[str, UserField] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_field_index", {f.code: f for f in self.fields})
+        object.__setattr__(self, "_uf_index", {u.code: u for u in self.user_fields})
 
     @property
     def table(self) -> str:
         return self.name
 
     def field(self, code: str) -> Field | None:
-        return _FIELD_INDEX[self.name].get(code)
+        return self._field_index.get(code)
 
     def user_field(self, code: str) -> UserField | None:
-        return _UF_INDEX[self.name].get(code)
+        return self._uf_index.get(code)
 
     def column_fields(self) -> list[Field]:
         """Standard fields that are table columns (no multifields, no virtual ones)."""
@@ -63,12 +67,7 @@ class EntitySchema:
         return cols
 
 
-SCHEMAS: dict[str, EntitySchema] = {
-    "lead": EntitySchema("lead", LEAD_FIELDS, LEAD_USER_FIELDS),
-    "contact": EntitySchema("contact", CONTACT_FIELDS, CONTACT_USER_FIELDS),
-}
-_FIELD_INDEX = {name: {f.code: f for f in s.fields} for name, s in SCHEMAS.items()}
-_UF_INDEX = {name: {u.code: u for u in s.user_fields} for name, s in SCHEMAS.items()}
+ENTITIES = tuple(STANDARD_FIELDS)
 
 
 def normalize(type_id: str, value: str) -> str:
@@ -107,6 +106,7 @@ class Store:
         self.lock = threading.RLock()
         self.db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
+        self._schemas: dict[str, EntitySchema] = {}
         if path:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -131,7 +131,13 @@ class Store:
 
     def _create(self) -> None:
         with self.lock:
-            for schema in SCHEMAS.values():
+            for statement in _SHARED_TABLES.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            userfields.create(self.db, self.meta, self.set_meta)
+            self._schemas.clear()
+            for entity in ENTITIES:
+                schema = self.schema(entity)
                 cols = ", ".join(
                     f'"{code}" {_SQL_TYPE[kind]}'
                     for code, kind in schema.columns().items()
@@ -141,15 +147,61 @@ class Store:
                     f"CREATE TABLE IF NOT EXISTS {schema.table} "
                     f"(ID INTEGER PRIMARY KEY AUTOINCREMENT, {cols})"
                 )
+                have = self._table_columns(schema.table)
+                for code, kind in schema.columns().items():
+                    if code not in have:  # a user field added since the table was made
+                        self.db.execute(
+                            f'ALTER TABLE {schema.table} ADD COLUMN "{code}" {_SQL_TYPE[kind]}'
+                        )
                 for col in _INDEXED:
                     if col in schema.columns():
                         self.db.execute(
                             f"CREATE INDEX IF NOT EXISTS ix_{schema.table}_{col.lower()} "
                             f'ON {schema.table}("{col}")'
                         )
-            for statement in _SHARED_TABLES.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
+
+    def _table_columns(self, table: str) -> set[str]:
+        return {str(r[1]) for r in self.db.execute(f"PRAGMA table_info({table})")}
+
+    # -- user field definitions -------------------------------------------------------------
+    def schema(self, entity: str) -> EntitySchema:
+        """The entity's current columns: standard fields plus its user fields."""
+        with self.lock:
+            found = self._schemas.get(entity)
+            if found is None:
+                ufs = tuple(d.field for d in userfields.definitions(self.db, entity))
+                found = EntitySchema(entity, STANDARD_FIELDS[entity], ufs)
+                self._schemas[entity] = found
+            return found
+
+    def user_field_definitions(self, entity: str | None = None) -> list[userfields.Definition]:
+        with self.lock:
+            return userfields.definitions(self.db, entity)
+
+    def add_user_field_column(self, entity: str, uf: UserField) -> None:
+        """Give a new user field its column, emptied if a deleted namesake left one behind
+        (call inside a transaction, after storing the definition)."""
+        with self.lock:
+            if uf.code in self._table_columns(entity):
+                self.db.execute(f'UPDATE {entity} SET "{uf.code}"=NULL')
+            else:
+                self.db.execute(f'ALTER TABLE {entity} ADD COLUMN "{uf.code}" {_SQL_TYPE[uf.kind]}')
+            self._schemas.pop(entity, None)
+
+    def drop_user_field_column(self, entity: str, code: str) -> None:
+        """Remove a deleted user field's values with its column (call inside a transaction)."""
+        with self.lock:
+            if code in self._table_columns(entity):
+                try:
+                    self.db.execute(f'ALTER TABLE {entity} DROP COLUMN "{code}"')
+                except sqlite3.OperationalError:  # SQLite < 3.35: leave an empty column
+                    self.db.execute(f'UPDATE {entity} SET "{code}"=NULL')
+            self._schemas.pop(entity, None)
+
+    def forget_schemas(self) -> None:
+        """Drop cached schemas (after a definition changed)."""
+        with self.lock:
+            self._schemas.clear()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -62,13 +62,7 @@ def renderer(field: Field) -> Callable[[Any], Any]:
     return _RENDER.get(field.type, _same)
 
 
-def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
-    """A user field's value; ``full`` (``get``) renders empties as ``""`` instead of null."""
-    if uf.multiple:
-        items = json.loads(value) if value else []
-        return [str(i) for i in items] if items else False
-    if value is None:
-        return "" if full else None
+def _render_uf_value(uf: UserField, value: Any) -> Any:
     t = uf.user_type
     if t in ("date", "datetime"):
         return dates.render(value)
@@ -79,6 +73,17 @@ def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
     if t == "double":
         return php_float(value)
     return value
+
+
+def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
+    """A user field's value; ``full`` (``get``) renders empties as ``""`` instead of null;
+    a multiple field is a list of its values rendered one by one, or ``false`` when empty."""
+    if uf.multiple:
+        items = json.loads(value) if value else []
+        return [_render_uf_value(uf, i) for i in items] if items else False
+    if value is None:
+        return "" if full else None
+    return _render_uf_value(uf, value)
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -152,22 +157,18 @@ def _bool_uf(value: Any) -> Any:
     return 1 if value else 0
 
 
-def coerce_user_field(uf: UserField, value: Any) -> Any:
-    """The stored form of a written user field, or :data:`DROP`."""
-    if uf.multiple:
-        valid = {oid for oid, _ in uf.options}
-        items = [intval(v) for v in as_list(value) if not isinstance(v, (dict, list))]
-        if uf.user_type == "enumeration":
-            items = [i for i in items if i in valid]
-        return json.dumps(items) if items else None
+def _coerce_uf_value(uf: UserField, value: Any) -> Any:
+    """One written value of a user field -> its stored form, ``None`` or :data:`DROP`."""
     t = uf.user_type
     if t == "boolean":
         return _bool_uf(value)
     if t == "enumeration":
         if value in (None, ""):
             return None
+        if isinstance(value, (dict, list)):
+            return _DROP
         oid = intval(value)
-        return oid if oid in {o for o, _ in uf.options} else _DROP
+        return oid if oid in uf.option_ids else _DROP
     if t in ("integer", "employee"):
         return _int(value)
     if t == "double":
@@ -176,7 +177,25 @@ def coerce_user_field(uf: UserField, value: Any) -> Any:
         return _datetime(value)
     if t == "date":
         return _date(value)
-    return _text(value)
+    text = _text(value)
+    return None if text == "" else text
+
+
+def coerce_user_field(uf: UserField, value: Any) -> Any:
+    """The stored form of a written user field, or :data:`DROP`. A multiple field keeps the
+    readable values of the array (JSON text), each coerced as a single value would be."""
+    if not uf.multiple:
+        if uf.user_type in ("string", "url", "money") or uf.user_type not in _UF_TYPED:
+            return _text(value)
+        return _coerce_uf_value(uf, value)
+    items = [_coerce_uf_value(uf, v) for v in as_list(value) if v is not None]
+    kept = [i for i in items if i is not None and i is not _DROP]
+    return json.dumps(kept, ensure_ascii=False) if kept else None
+
+
+_UF_TYPED = frozenset(
+    {"boolean", "enumeration", "integer", "employee", "double", "date", "datetime"}
+)
 
 
 DROP = _DROP
