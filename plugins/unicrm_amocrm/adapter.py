@@ -365,24 +365,41 @@ class AmoCRMAdapter(Adapter):
     async def create_custom_field(
         self, entity: EntityKind, definition: CustomFieldDef
     ) -> CustomFieldDef:
+        return (await self.create_custom_fields(entity, [definition]))[0]
+
+    async def create_custom_fields(
+        self, entity: EntityKind, definitions: Sequence[CustomFieldDef]
+    ) -> list[CustomFieldDef]:
+        """One POST for all of them (amoCRM takes an array), between two reads of the
+        field list: the first refuses keys that exist, the second finds the new ids."""
+        if not definitions:
+            return []
         schema = await self.schema(fresh_fields=True, entity=entity)
-        if schema.field_by_key(entity, definition.key) is not None:
+        keys = [d.key for d in definitions]
+        taken = [k for k in keys if k and schema.field_by_key(entity, k) is not None]
+        repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+        if taken or repeated:
+            what = ", ".join(repr(k) for k in taken or repeated)
             raise ValidationError(
-                f"a {entity} custom field {definition.key!r} exists already", vendor=VENDOR
+                f"{entity} custom field keys {'exist already' if taken else 'repeat'}: {what}",
+                vendor=VENDOR,
             )
         await self.client.call(
             "POST",
             f"/api/v4/{ENTITY_PATH[entity]}/custom_fields",
-            json=[new_field_payload(definition)],
+            json=[new_field_payload(d) for d in definitions],
         )
         schema = await self.schema(fresh_fields=True, entity=entity)
-        field = schema.field_by_key(entity, definition.key)
-        created = definition_of(field) if field is not None else None
-        if created is None:
-            raise ValidationError(
-                f"amocrm did not keep the code {definition.key!r} of the new field",
-                vendor=VENDOR,
-            )
+        created: list[CustomFieldDef] = []
+        for definition in definitions:
+            field = schema.field_by_key(entity, definition.key)
+            found = definition_of(field) if field is not None else None
+            if found is None:
+                raise ValidationError(
+                    f"amocrm did not keep the code {definition.key!r} of the new field",
+                    vendor=VENDOR,
+                )
+            created.append(found)
         return created
 
     async def raw(self, method: str, params: Any = None) -> Any:

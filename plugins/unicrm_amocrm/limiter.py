@@ -28,6 +28,10 @@ ACCOUNT_RATE = 50
 DEFAULT_MARGIN = 0.05
 #: After a 429 the limiter holds every new request this long (the vendor's warning shot).
 COOL_DOWN = 1.0
+#: Each 429 widens the windows by this much (up to ``MAX_WIDEN``): the margin was too small
+#: for how late our requests reach the vendor's clock, so learn a larger one.
+WIDEN_STEP = 0.05
+MAX_WIDEN = 0.5
 
 
 class SlidingWindow:
@@ -38,7 +42,13 @@ class SlidingWindow:
             raise ValueError("a sliding window needs limit >= 1 and window > 0")
         self.limit = limit
         self.window = window
+        #: the window as configured (``window`` grows by :meth:`widen`)
+        self.base = window
         self._times: deque[float] = deque()
+
+    def widen(self, step: float = WIDEN_STEP, most: float = MAX_WIDEN) -> None:
+        """Lengthen the window by ``step`` seconds, at most ``most`` beyond :attr:`base`."""
+        self.window = min(self.base + most, self.window + step)
 
     def earliest(self, now: float) -> float:
         """The first time at or after ``now`` when one more request fits.
@@ -89,10 +99,13 @@ class AmoLimiter:
                 await self._sleep(delay)
 
     def observe(self, view: Any) -> None:
-        """Back off on a 429: nobody starts a request during the cool-down."""
+        """Back off on a 429: nobody starts a request during the cool-down, and the windows
+        widen a little so the same spacing does not trip the vendor again."""
         if getattr(view, "status", None) == 429:
             with self._lock:
                 self._hold_until = max(self._hold_until, self._clock() + COOL_DOWN)
+                for window in self.windows:
+                    window.widen()
 
 
 _shared: dict[tuple[str, ...], SlidingWindow] = {}
@@ -102,7 +115,7 @@ _shared_lock = threading.Lock()
 def _window(key: tuple[str, ...], limit: int, window: float) -> SlidingWindow:
     with _shared_lock:
         found = _shared.get(key)
-        if found is None or found.limit != limit or found.window != window:
+        if found is None or found.limit != limit or found.base != window:
             found = _shared[key] = SlidingWindow(limit, window)
         return found
 

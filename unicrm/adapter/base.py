@@ -98,6 +98,16 @@ class Adapter(abc.ABC):
         """Create a custom field; returns it with its vendor key."""
         raise UnsupportedOperation(f"{self.name} cannot create custom fields", vendor=self.name)
 
+    async def create_custom_fields(
+        self, entity: EntityKind, definitions: Sequence[CustomFieldDef]
+    ) -> list[CustomFieldDef]:
+        """Create several custom fields, in order; returns them with their vendor keys.
+
+        The default creates them one by one; adapters whose vendor takes several in one
+        request override it (a migration creates a dozen at once under a 7 requests/s limit).
+        """
+        return [await self.create_custom_field(entity, d) for d in definitions]
+
     # --- escape hatch and lifecycle ---------------------------------------------------
     async def raw(self, method: str, params: Any = None) -> Any:
         """Call a vendor method the model does not cover; returns the parsed answer."""

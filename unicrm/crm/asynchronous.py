@@ -80,6 +80,12 @@ class AsyncCollection(Generic[R]):
         """Create a custom field where the vendor allows it."""
         return await self._adapter.create_custom_field(self.entity, definition)
 
+    async def create_custom_fields(
+        self, definitions: Sequence[CustomFieldDef]
+    ) -> list[CustomFieldDef]:
+        """Create several custom fields (in as few vendor requests as the vendor allows)."""
+        return await self._adapter.create_custom_fields(self.entity, list(definitions))
+
     def __repr__(self) -> str:
         return f"<AsyncCollection {self.entity}s of {self._adapter.describe()}>"
 

@@ -133,6 +133,10 @@ class Collection(Generic[R]):
         """Create a custom field where the vendor allows it."""
         return portal.call(self._inner.create_custom_field(definition))
 
+    def create_custom_fields(self, definitions: Sequence[CustomFieldDef]) -> list[CustomFieldDef]:
+        """Create several custom fields (in as few vendor requests as the vendor allows)."""
+        return portal.call(self._inner.create_custom_fields(definitions))
+
     def __iter__(self) -> Iterator[R]:
         return iter(self.all())  # type: ignore[arg-type]
 

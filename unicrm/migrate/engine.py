@@ -114,6 +114,8 @@ class _Item:
     mapped: Record
     marker: str
     digest: str
+    #: the mapping ``mapped`` was made with (remapped before sending if the engine learned since)
+    mapped_with: object = None
     target_id: str | None = None
     attempts: int = 0
     #: the last failed write may have reached the target (look it up before retrying)
@@ -225,31 +227,34 @@ class Engine:
             self.ledger.set_meta("source_key", self.source_key)
 
     async def _create_fields(self) -> None:
+        """Map rules marked ``create`` to a target field of the same label, creating the
+        missing ones per entity in one call (one vendor request where the vendor allows)."""
         assert self.target_schema is not None
         for entity in EntityKind:
             wanted = {s: r for s, r in self.mapping.rules(entity).items() if r.create}
             if not wanted:
                 continue
-            existing = await self.target.collection(entity).custom_fields()
-            for source, rule in wanted.items():
-                found = next(
-                    (
-                        f
-                        for f in existing
-                        if f.label.casefold() == (rule.label or source).casefold()
-                    ),
-                    None,
+            collection = self.target.collection(entity)
+            existing: dict[str, CustomFieldDef] = {}
+            for field in await collection.custom_fields():
+                existing.setdefault(field.label.casefold(), field)
+            found: dict[str, CustomFieldDef | None] = {
+                s: existing.get((r.label or s).casefold()) for s, r in wanted.items()
+            }
+            missing = [s for s, f in found.items() if f is None]
+            created = await collection.create_custom_fields(
+                [wanted[s].definition() for s in missing]
+            )
+            for source, new in zip(missing, created, strict=True):
+                found[source] = new
+                self.report.decisions.setdefault("created_fields", []).append(
+                    f"{entity}.{new.key} ({new.label})"
                 )
-                if found is None:
-                    found = await self.target.collection(entity).create_custom_field(
-                        rule.definition()
-                    )
-                    self.report.decisions.setdefault("created_fields", []).append(
-                        f"{entity}.{found.key} ({found.label})"
-                    )
-                self.mapping = self.mapping.with_field_target(entity, source, found.key)
+            for source, target in found.items():
+                assert target is not None
+                self.mapping = self.mapping.with_field_target(entity, source, target.key)
                 self.report.decisions["fields"][f"{entity}.{source}"] = (
-                    f"{found.key} (created)" if found.key else "create"
+                    f"{target.key} (created)" if target.key else "create"
                 )
 
     async def _ensure_note_field(self, entity: EntityKind) -> None:
@@ -288,10 +293,19 @@ class Engine:
 
     async def run(self) -> None:
         await self.prepare()
-        for entity in self.options.entities:
-            if entity is EntityKind.LEAD and self.ledger is not None:
-                self.contact_ids = self.ledger.target_ids(EntityKind.CONTACT)
-            await self._entity(entity)
+        # Every entity's source reader starts now: the leads are read (and their links looked
+        # up) while the contacts are still being written, each into its bounded queue.
+        readers = {e: await self._start_reader(e) for e in self.options.entities}
+        try:
+            for entity in self.options.entities:
+                if entity is EntityKind.LEAD and self.ledger is not None:
+                    self.contact_ids = self.ledger.target_ids(EntityKind.CONTACT)
+                await self._entity(entity, *readers[entity])
+        finally:
+            tasks = [task for task, _queue, _total in readers.values()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _query(self, entity: EntityKind) -> Any:
         query = self.source.collection(entity).all()
@@ -299,19 +313,14 @@ class Engine:
             query = query.filter(F("updated_at") >= self.options.since)
         return query
 
-    async def _entity(self, entity: EntityKind) -> None:
-        stats = self.report.stats(str(entity))
-        started = time.perf_counter()
+    async def _start_reader(
+        self, entity: EntityKind
+    ) -> tuple[asyncio.Task[None], asyncio.Queue[list[Record] | None], int | None]:
+        """A task streaming the source's ``entity`` pages into a bounded queue (then ``None``),
+        the queue, and how many records the plan expects (for the progress ETA)."""
         query = self._query(entity)
         plan = await query.explain()
-        if self.progress is not None:
-            self.progress.start(str(entity), _estimate(plan, self.source.capabilities.page_size))
         pages: asyncio.Queue[list[Record] | None] = asyncio.Queue(self.options.read_ahead)
-        batches: asyncio.Queue[list[_Item] | None] = asyncio.Queue(self.options.writers * 2)
-        if self.ledger is not None and entity not in self.lookup_absent:
-            known = self.ledger.get_meta(f"lookup_absent.{entity}")
-            has_done = bool(self.ledger.counts().get(str(entity), {}).get("done"))
-            self.lookup_absent[entity] = bool(known) if known is not None else not has_done
 
         async def read() -> None:
             # A source read that fails for good mid-stream starts over; records already
@@ -334,6 +343,29 @@ class Engine:
             finally:
                 await pages.put(None)
 
+        return (
+            asyncio.create_task(read()),
+            pages,
+            _estimate(plan, self.source.capabilities.page_size),
+        )
+
+    async def _entity(
+        self,
+        entity: EntityKind,
+        reader: asyncio.Task[None],
+        pages: asyncio.Queue[list[Record] | None],
+        total: int | None,
+    ) -> None:
+        stats = self.report.stats(str(entity))
+        started = time.perf_counter()
+        if self.progress is not None:
+            self.progress.start(str(entity), total)
+        batches: asyncio.Queue[list[_Item] | None] = asyncio.Queue(self.options.writers * 2)
+        if self.ledger is not None and entity not in self.lookup_absent:
+            known = self.ledger.get_meta(f"lookup_absent.{entity}")
+            has_done = bool(self.ledger.counts().get(str(entity), {}).get("done"))
+            self.lookup_absent[entity] = bool(known) if known is not None else not has_done
+
         first = asyncio.Lock()
         first_done = False
 
@@ -350,7 +382,6 @@ class Engine:
                             continue
                 await self._write(entity, batch)
 
-        reader = asyncio.create_task(read())
         writers = [asyncio.create_task(write()) for _ in range(self.options.writers)]
         try:
             await self._plan_pages(entity, pages, batches)
@@ -395,6 +426,7 @@ class Engine:
         entries = self.ledger.entries(entity, [r.id or "" for r in page]) if self.ledger else {}
         ready: list[_Item] = []
         unsure: list[_Item] = []
+        unknown: list[_Item] = []
         for record in page:
             try:
                 mapped = map_record(record, ctx)
@@ -403,7 +435,7 @@ class Engine:
                 self.report.error(f"{entity} {record.id}: {exc}")
                 self._advance(entity, 1)
                 continue
-            item = _Item(record, mapped, mapped.origin or "", checksum(mapped))
+            item = _Item(record, mapped, mapped.origin or "", checksum(mapped), ctx.mapping)
             entry = entries.get(item.source_id)
             if self.options.dry_run:
                 self._plan_dry(entity, item, entry.checksum if entry else None, entry is not None)
@@ -415,16 +447,25 @@ class Engine:
                     continue
                 item.target_id = entry.target_id
                 ready.append(item)
-            elif entry is not None or self.lookup_absent.get(entity, False):
+            elif entry is not None:
                 unsure.append(item)
+            elif self.lookup_absent.get(entity, False):
+                unknown.append(item)
             else:
                 ready.append(item)
+        if unknown:
+            # A fresh ledger: probe the target with the first records only. If it holds none
+            # of them, it holds none of this source's records (they are written in order).
+            probe, rest = unknown[:LOOKUP_CHUNK], unknown[LOOKUP_CHUNK:]
+            before = stats.recovered
+            ready.extend(await self._recover(entity, probe))
+            found_any = stats.recovered > before
+            self.lookup_absent[entity] = found_any
+            if self.ledger is not None:
+                self.ledger.set_meta(f"lookup_absent.{entity}", found_any)
+            (unsure if found_any else ready).extend(rest)
         if unsure:
             ready.extend(await self._recover(entity, unsure))
-            if self.lookup_absent.get(entity) and self.ledger is not None:
-                found_any = self.report.stats(str(entity)).recovered > 0
-                self.lookup_absent[entity] = found_any
-                self.ledger.set_meta(f"lookup_absent.{entity}", found_any)
         return ready
 
     def _plan_dry(self, entity: EntityKind, item: _Item, digest: str | None, known: bool) -> None:
@@ -509,6 +550,7 @@ class Engine:
     async def _write(self, entity: EntityKind, batch: list[_Item]) -> None:
         stats = self.report.stats(str(entity))
         collection = self.target.collection(entity)
+        self._remap_stale(entity, batch)
         todo = batch
         while todo:
             creates = [i for i in todo if i.target_id is None]
@@ -604,12 +646,23 @@ class Engine:
                 )
         return True
 
-    async def _prepare_retry(self, entity: EntityKind, items: list[_Item]) -> list[_Item]:
-        """Remap (the mapping may have learned) and look up creates that may have landed."""
+    def _remap_stale(self, entity: EntityKind, items: Sequence[_Item]) -> None:
+        """Map again the items mapped before the engine last learned what the target lacks,
+        so a batch cut earlier is not sent only to be rejected for the same field."""
+        stale = [i for i in items if i.mapped_with is not self.mapping]
+        if not stale:
+            return
         ctx = self.context(entity)
-        for item in items:
+        for item in stale:
             item.mapped = map_record(item.record, ctx)
             item.digest = checksum(item.mapped)
+            item.mapped_with = ctx.mapping
+
+    async def _prepare_retry(self, entity: EntityKind, items: list[_Item]) -> list[_Item]:
+        """Remap (the mapping may have learned) and look up creates that may have landed."""
+        for item in items:
+            item.mapped_with = None
+        self._remap_stale(entity, items)
         await asyncio.sleep(min(2.0, 0.1 * 2 ** max(i.attempts for i in items)))
         unsure = [i for i in items if i.target_id is None and i.unsure]
         sure = [i for i in items if i.target_id is not None or not i.unsure]

@@ -62,3 +62,33 @@ def test_a_429_pauses_everyone() -> None:
     limiter.observe(View())
     starts = _run(limiter, fake, 1)
     assert starts[0] >= 1.0
+
+
+def test_each_429_widens_the_window_up_to_a_bound() -> None:
+    fake = FakeTime()
+    window = SlidingWindow(7, 1.05)
+    limiter = AmoLimiter((window,), clock=fake.clock, sleep=fake.sleep)
+
+    class View:
+        status = 429
+
+    limiter.observe(View())
+    limiter.observe(View())
+    assert abs(window.window - 1.15) < 1e-9
+    starts = _run(limiter, fake, 21)
+    assert _max_in_window(starts, 1.15) == 7  # the learned spacing holds
+    for _ in range(50):
+        limiter.observe(View())
+    assert abs(window.window - 1.55) < 1e-9  # never wider than base + 0.5
+    assert window.base == 1.05
+
+
+def test_other_statuses_do_not_widen() -> None:
+    window = SlidingWindow(7, 1.05)
+    limiter = AmoLimiter((window,))
+
+    class View:
+        status = 400
+
+    limiter.observe(View())
+    assert window.window == 1.05
