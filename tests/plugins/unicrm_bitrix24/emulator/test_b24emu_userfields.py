@@ -245,7 +245,7 @@ def test_delete_removes_the_definition_and_its_values(ok: Ok, call: Caller) -> N
 
 # -- a new field behaves like the seeded ones -------------------------------------------------
 def _typed_fields(ok: Ok) -> dict[str, int]:
-    specs = {
+    specs: dict[str, dict[str, Any]] = {
         "NOTE": {"USER_TYPE_ID": "string"},
         "RATE": {"USER_TYPE_ID": "double"},
         "COUNT": {"USER_TYPE_ID": "integer"},
