@@ -32,6 +32,10 @@ COOL_DOWN = 1.0
 #: for how late our requests reach the vendor's clock, so learn a larger one.
 WIDEN_STEP = 0.05
 MAX_WIDEN = 0.5
+#: ... and every ``NARROW_AFTER`` answers without a 429 narrow them by ``NARROW_STEP`` again,
+#: so one slow moment does not cost the rest of a long run its throughput.
+NARROW_AFTER = 50
+NARROW_STEP = 0.01
 
 
 class SlidingWindow:
@@ -49,6 +53,10 @@ class SlidingWindow:
     def widen(self, step: float = WIDEN_STEP, most: float = MAX_WIDEN) -> None:
         """Lengthen the window by ``step`` seconds, at most ``most`` beyond :attr:`base`."""
         self.window = min(self.base + most, self.window + step)
+
+    def narrow(self, step: float = NARROW_STEP) -> None:
+        """Shorten the window by ``step`` seconds, never below :attr:`base`."""
+        self.window = max(self.base, self.window - step)
 
     def earliest(self, now: float) -> float:
         """The first time at or after ``now`` when one more request fits.
@@ -85,6 +93,7 @@ class AmoLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._hold_until = 0.0
+        self._clean = 0  # answers since the last 429
 
     async def acquire(self, cost: int = 1) -> None:
         """Wait for a slot in every window (``cost`` slots for a multi-request call)."""
@@ -100,12 +109,20 @@ class AmoLimiter:
 
     def observe(self, view: Any) -> None:
         """Back off on a 429: nobody starts a request during the cool-down, and the windows
-        widen a little so the same spacing does not trip the vendor again."""
-        if getattr(view, "status", None) == 429:
-            with self._lock:
+        widen a little so the same spacing does not trip the vendor again; clean answers
+        narrow them back slowly (additive both ways, bounded)."""
+        with self._lock:
+            if getattr(view, "status", None) == 429:
                 self._hold_until = max(self._hold_until, self._clock() + COOL_DOWN)
+                self._clean = 0
                 for window in self.windows:
                     window.widen()
+                return
+            self._clean += 1
+            if self._clean >= NARROW_AFTER:
+                self._clean = 0
+                for window in self.windows:
+                    window.narrow()
 
 
 _shared: dict[tuple[str, ...], SlidingWindow] = {}

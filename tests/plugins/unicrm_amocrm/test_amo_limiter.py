@@ -92,3 +92,26 @@ def test_other_statuses_do_not_widen() -> None:
 
     limiter.observe(View())
     assert window.window == 1.05
+
+
+def test_clean_answers_narrow_the_window_back_to_its_base() -> None:
+    window = SlidingWindow(7, 1.05)
+    limiter = AmoLimiter((window,))
+
+    class Limited:
+        status = 429
+
+    class Fine:
+        status = 200
+
+    for _ in range(4):
+        limiter.observe(Limited())
+    assert abs(window.window - 1.25) < 1e-9
+    for _ in range(49):
+        limiter.observe(Fine())
+    assert abs(window.window - 1.25) < 1e-9  # not yet: 50 clean answers per step
+    limiter.observe(Fine())
+    assert abs(window.window - 1.24) < 1e-9
+    for _ in range(50 * 100):
+        limiter.observe(Fine())
+    assert window.window == 1.05  # never below the configured window
