@@ -67,6 +67,20 @@ class Box:
         return unicrm.connect_async(self.url, **self.options, **extra)
 
 
+#: Why amoCRM -> Bitrix24 does not verify exactly yet: the emulator now creates the user fields
+#: (crm.*.userfield.add), the rest lies in the adapter and the automatic mapping. With the three
+#: patched out (scratch run), both amoCRM -> Bitrix24 tests pass with 0 differences.
+AMO_TO_BITRIX24_GAPS = (
+    "(1) the Bitrix24 capabilities declare no unstorable contact kinds, so amoCRM 'private' "
+    "e-mails fail with ValidationError 'EMAIL entries cannot be of kind private' (and leads "
+    "linking those contacts fail after them); (2) the automatic mapping pairs the amoCRM select "
+    "'Priority' (high/normal/low) with the portal's UF_CRM_PRIORITY (Low/Medium/High) although "
+    "'normal' has no counterpart, so leads fail with 'has no option normal'; (3) the Bitrix24 "
+    "adapter writes '' for absent texts and maps '' read back to '', so verify reports "
+    "middle_name/post/source/comments expected None, found ''"
+)
+
+
 @pytest.fixture
 def amo_source() -> Iterator[Box]:
     with Box("amocrm", seed=120, limits="off", random_seed=3) as box:
@@ -87,7 +101,7 @@ async def _migrate(
 
 
 async def test_amocrm_to_memory_and_back_to_amocrm(
-    amo_source: Box, store_names, seed, tmp_path: Path
+    amo_source: Box, store_names: Any, seed: Any, tmp_path: Path
 ) -> None:
     src = amo_source.connect()
     mem = unicrm.connect_async(f"memory://{store_names[1]}")
@@ -126,16 +140,7 @@ async def test_amocrm_to_memory_and_back_to_amocrm(
             marks=pytest.mark.xfail(
                 strict=True,
                 raises=AssertionError,
-                reason=(
-                    "user fields are now created (crm.*.userfield.add), but three gaps outside "
-                    "the emulator remain: (1) the Bitrix24 capabilities declare no unstorable "
-                    "contact kinds, so amoCRM 'private' e-mails fail with ValidationError; "
-                    "(2) the automatic mapping pairs the amoCRM select 'Priority' with the "
-                    "portal's UF_CRM_PRIORITY although option 'normal' has no counterpart, so "
-                    "26 leads fail ('has no option normal'); (3) the Bitrix24 adapter writes "
-                    "'' for absent texts and reads '' back as '', so verify reports "
-                    "middle_name/post/source/comments None != ''"
-                ),
+                reason=AMO_TO_BITRIX24_GAPS,
             ),
         ),
     ],
@@ -169,7 +174,7 @@ async def test_migration_completes_exactly_under_ten_percent_faults(tmp_path: Pa
             faults = source.sandbox.emulator, target.sandbox.emulator
         # verify through fault-free connections to the same data
         for box in (source, target):
-            box.sandbox.emulator.faults.rate = 0.0  # type: ignore[attr-defined]
+            box.sandbox.emulator.faults.rate = 0.0
         with Ledger(tmp_path / "f.db") as ledger:
             result = await verify(src, dst, ledger=ledger, source_label="src")
         assert result.differences == 0, result.as_dict()
@@ -177,12 +182,54 @@ async def test_migration_completes_exactly_under_ten_percent_faults(tmp_path: Pa
         assert faults
 
 
-def _write_config(path: Path, boxes: list[Box]) -> None:
+def _write_config(
+    path: Path, boxes: list[Box], extra: dict[str, dict[str, str]] | None = None
+) -> None:
+    """The CLI's config file: each box's secrets (amoCRM: the token; Bitrix24 keeps its
+    webhook code in the URL path, so its table carries only options) under its exact URL."""
     lines = []
     for box in boxes:
         lines.append(f'[urls."{box.url}"]')
-        lines.append(f'token = "{box.options["token"]}"')
+        options = {**box.options, **(extra or {}).get(box.vendor, {})}
+        lines += [f'{key} = "{value}"' for key, value in options.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _migrate_command(source: Box, target: Box, ledger: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "unicrm.cli",
+        "migrate",
+        "--from",
+        source.url,
+        "--to",
+        target.url,
+        "--ledger",
+        str(ledger),
+        "--resume",
+        "--batch-size",
+        "5",
+        "--quiet",
+        "--json",
+    ]
+
+
+def _kill_at_random_points(
+    command: list[str], env: dict[str, str], runs: int, window: tuple[float, float]
+) -> int:
+    """Start the migration ``runs`` times, SIGKILL each at a random moment; returns how many
+    were killed (the others finished first)."""
+    rng = random.Random(42)
+    kills = 0
+    for _ in range(runs):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(*window))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.communicate(timeout=30)
+    return kills
 
 
 async def test_crash_and_resume_with_sigkill_leaves_target_exact(
@@ -194,34 +241,8 @@ async def test_crash_and_resume_with_sigkill_leaves_target_exact(
         _write_config(config, [amo_source, target])
         env = {**os.environ, "UNICRM_CONFIG": str(config), "NO_COLOR": "1"}
         ledger_path = tmp_path / "run.db"
-        command = [
-            sys.executable,
-            "-m",
-            "unicrm.cli",
-            "migrate",
-            "--from",
-            amo_source.url,
-            "--to",
-            target.url,
-            "--ledger",
-            str(ledger_path),
-            "--resume",
-            "--batch-size",
-            "5",
-            "--quiet",
-            "--json",
-        ]
-        rng = random.Random(42)
-        kills = 0
-        for _ in range(6):
-            process = subprocess.Popen(
-                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-            time.sleep(rng.uniform(1.0, 2.2))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-            process.communicate(timeout=30)
+        command = _migrate_command(amo_source, target, ledger_path)
+        kills = _kill_at_random_points(command, env, runs=6, window=(1.0, 2.2))
         final = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=120, check=False
         )
@@ -257,3 +278,58 @@ async def test_crash_and_resume_with_sigkill_leaves_target_exact(
         )
         assert verify_cli.returncode == 0, verify_cli.stdout + verify_cli.stderr
         assert '"differences": 0' in verify_cli.stdout
+
+
+def _duplicated_origins(box: Box) -> dict[str, list[Any]]:
+    """Origin markers carried by more than one target record, read from the Bitrix24 portal's
+    own tables (what a crash between a write and its ledger entry would leave behind)."""
+    store = box.sandbox.emulator.store
+    return {
+        entity: [
+            tuple(row)
+            for row in store.query(
+                f"SELECT ORIGIN_ID, COUNT(*) FROM {entity} WHERE ORIGINATOR_ID='unicrm' "
+                "GROUP BY ORIGIN_ID HAVING COUNT(*) > 1"
+            )
+        ]
+        for entity in ("lead", "contact")
+    }
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AMO_TO_BITRIX24_GAPS)
+async def test_crash_and_resume_into_bitrix24_with_sigkill_leaves_target_exact(
+    amo_source: Box, tmp_path: Path
+) -> None:
+    db = tmp_path / "portal.sqlite"
+    with Box("bitrix24", seed=0, limits="off", db=str(db), random_seed=9) as target:
+        config = tmp_path / "config.toml"
+        _write_config(config, [amo_source, target], extra={"bitrix24": {"limits": "off"}})
+        env = {**os.environ, "UNICRM_CONFIG": str(config), "NO_COLOR": "1"}
+        ledger_path = tmp_path / "run.db"
+        command = _migrate_command(amo_source, target, ledger_path)
+        kills = _kill_at_random_points(command, env, runs=5, window=(0.8, 2.0))
+        final = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        # Exactly once holds whatever else fails: pytest.fail, not assert, so the xfail above
+        # (which expects an AssertionError) cannot hide a duplicate.
+        if kills < 2:
+            pytest.fail(f"only {kills} of the runs were killed: the crash points are too late")
+        duplicated = _duplicated_origins(target)
+        if duplicated != {"lead": [], "contact": []}:
+            pytest.fail(f"source records written twice to the portal: {duplicated}")
+        store = target.sandbox.emulator.store
+        with Ledger(ledger_path) as ledger:
+            done = {e: c["done"] for e, c in ledger.counts().items()}
+        held = {"lead": store.count("lead"), "contact": store.count("contact")}
+        if any(held[e] != done[e] for e in held):
+            pytest.fail(f"portal records {held} differ from the ledger's done entries {done}")
+        assert final.returncode == 0, final.stdout[-2000:] + final.stderr[-2000:]
+        src, dst = amo_source.connect(), target.connect(limits="off")
+        with Ledger(ledger_path) as ledger:
+            result = await verify(src, dst, ledger=ledger, source_label=amo_source.url)
+        assert result.differences == 0, result.as_dict()
+        assert result.counts["lead"] == {"source": 120, "target": 120, "ledger": 120}
+        assert result.counts["contact"]["target"] == result.counts["contact"]["source"]
+        await src.aclose()
+        await dst.aclose()
