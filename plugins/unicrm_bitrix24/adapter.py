@@ -21,7 +21,7 @@ from unicrm.query import Node
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS, PAGE_SIZE, bitrix24_capabilities
 from unicrm_bitrix24.client import BatchResult, Envelope, command
 from unicrm_bitrix24.compiler import ListQuery, compile_list
-from unicrm_bitrix24.mapping import bindings, from_wire, links_from_bindings, to_wire
+from unicrm_bitrix24.mapping import bindings, links_from_bindings, row_mapper, to_wire
 from unicrm_bitrix24.reading import KeysetReader
 from unicrm_bitrix24.schema import (
     UF_PREFIX,
@@ -141,10 +141,14 @@ class Bitrix24Adapter(Adapter):
     def _records(
         self, entity: EntityKind, rows: Sequence[Mapping[str, Any]], schema: PortalSchema
     ) -> list[Record]:
+        mapper = row_mapper(entity, schema)
         records = []
         for row in rows:
-            links = row.get(LINKS_KEY)
-            record = from_wire(entity, {k: v for k, v in row.items() if k != LINKS_KEY}, schema)
+            if LINKS_KEY not in row:
+                records.append(mapper(row))
+                continue
+            links = row[LINKS_KEY]
+            record = mapper({k: v for k, v in row.items() if k != LINKS_KEY})
             if isinstance(record, Lead) and links is not None:
                 record = attrs.evolve(record, contacts=links_from_bindings(links))
             records.append(record)

@@ -30,9 +30,12 @@ Contacts
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import attrs
 
 from unicrm.errors import ValidationError
 from unicrm.model import (
@@ -57,8 +60,9 @@ from unicrm_bitrix24.schema import (
     SEMANTIC_OF_CODE,
     UF_PREFIX,
     PortalSchema,
+    UserField,
 )
-from unicrm_bitrix24.user_values import read_value, write_value
+from unicrm_bitrix24.user_values import Reader, reader_for, write_value
 from unicrm_bitrix24.wire import canonical_id, parse_datetime
 
 VENDOR = "bitrix24"
@@ -89,6 +93,10 @@ TEXT_FIELDS: Mapping[EntityKind, Mapping[str, str]] = {
         "comments": "COMMENTS",
         "source": "SOURCE_ID",
     },
+}
+RECORD_TYPES: Mapping[EntityKind, Callable[..., Record]] = {
+    EntityKind.LEAD: Lead,
+    EntityKind.CONTACT: Contact,
 }
 ID_FIELDS: Mapping[str, str] = {"responsible_id": "ASSIGNED_BY_ID", "company_id": "COMPANY_ID"}
 #: Vendor keys the mapping consumes (everything else goes to ``extra``).
@@ -140,7 +148,7 @@ WRITABLE_EXTRA = frozenset(
 def _text(raw: Any) -> str | None:
     if raw is None or raw is False:
         return None
-    return str(raw)
+    return raw if type(raw) is str else str(raw)
 
 
 def _id(raw: Any) -> str | None:
@@ -159,22 +167,12 @@ def _amount(row: Mapping[str, Any]) -> Money | None:
     return Money(amount, currency) if len(currency) == 3 else None
 
 
-def _stage(row: Mapping[str, Any], schema: PortalSchema) -> StageRef | None:
-    status = row.get("STATUS_ID")
-    if not status:
-        return None
-    known = schema.stage(str(status))
-    code = str(row.get("STATUS_SEMANTIC_ID") or "")
-    semantic = SEMANTIC_OF_CODE.get(code) or (known.semantic if known else StageSemantic.OPEN)
-    return StageRef(PIPELINE_ID, str(status), semantic)
-
-
 def _contacts(row: Mapping[str, Any]) -> tuple[ContactLink, ...]:
     items = row.get("CONTACT_IDS")
     primary = _id(row.get("CONTACT_ID"))
-    ids: list[str] = []
-    if isinstance(items, list):
-        ids = [i for i in (_id(v) for v in items) if i]
+    if not isinstance(items, list):  # list rows: at most the primary contact
+        return (ContactLink(primary, is_main=True),) if primary else ()
+    ids = [i for i in (_id(v) for v in items) if i]
     if primary and primary not in ids:
         ids.insert(0, primary)
     if primary:
@@ -193,61 +191,198 @@ def links_from_bindings(rows: Any) -> tuple[ContactLink, ...]:
     )
 
 
-def _origin(row: Mapping[str, Any]) -> str | None:
-    if str(row.get("ORIGINATOR_ID") or "") == ORIGINATOR:
-        return _text(row.get("ORIGIN_ID"))
-    return None
+class _Builder:
+    """Builds records of one type from values already in the model's own types.
+
+    The model's converters and validators exist for values from callers; the mapping hands
+    only exact types (``str``/None ids, tuples of value objects, frozen maps, aware datetimes
+    from :func:`~unicrm_bitrix24.wire.parse_datetime`), for which every converter is the
+    identity and every validator passes. Setting the slots directly skips that work, a third
+    of the cost of a mapped row. Attributes the mapping does not give keep the model's
+    defaults, read from the class, so a new model field cannot be left unset.
+    """
+
+    def __init__(self, cls: type[Lead] | type[Contact]) -> None:
+        self.cls = cls
+        self.defaults: dict[str, Any] = {}
+        for field in attrs.fields(cls):
+            default = field.default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            self.defaults[field.name] = field.converter(default) if field.converter else default
+        names = tuple(self.defaults)
+        self.take = operator.itemgetter(*names)
+        #: The slots' own setters (``object.__setattr__`` costs three times as much).
+        self.setters = tuple(getattr(cls, name).__set__ for name in names)
+
+    def __call__(self, values: Mapping[str, Any]) -> Record:
+        record = object.__new__(self.cls)
+        for put, value in zip(self.setters, self.take({**self.defaults, **values}), strict=True):
+            put(record, value)
+        return record
 
 
-def _custom_and_extra(
-    entity: EntityKind, row: Mapping[str, Any], schema: PortalSchema, origin: str | None
-) -> tuple[dict[str, CustomValue], dict[str, Any]]:
-    custom: dict[str, CustomValue] = {}
-    extra: dict[str, Any] = {}
-    mapped = MAPPED[entity]
-    for key, raw in row.items():
-        if key in mapped:
-            continue
-        if origin is not None and key in ("ORIGINATOR_ID", "ORIGIN_ID"):
-            continue
-        field = schema.field_by_name(entity, key) if key.startswith(UF_PREFIX) else None
+#: What a vendor key of a row becomes: consumed by the mapping, a typed custom value (its
+#: field's neutral key and reader), or kept in ``extra``.
+_SKIP = "skip"
+_EXTRA = "extra"
+KeyRule = str | tuple[str, Reader]
+ORIGIN_KEYS = ("ORIGINATOR_ID", "ORIGIN_ID")
+#: Key layouts remembered per mapper (a portal's rows come in a handful).
+MAX_SHAPES = 256
+
+
+class _Shape:
+    """How rows with one set of keys split into typed user fields and ``extra``."""
+
+    __slots__ = ("extra", "take_extra", "typed")
+
+    def __init__(
+        self,
+        typed: tuple[tuple[str, str, Reader], ...],
+        extra: tuple[str, ...],
+    ) -> None:
+        self.typed = typed
+        self.extra = extra
+        self.take_extra: Callable[[Mapping[str, Any]], Sequence[Any]] = (
+            (lambda row: [row[k] for k in extra])
+            if len(extra) < 2
+            else operator.itemgetter(*extra)  # one C call for the whole tuple
+        )
+
+
+class RowMapper:
+    """Maps list/get rows of one entity on one portal to records.
+
+    Everything that depends only on the portal (which vendor keys are user fields of which
+    type, option labels, stage semantics) is worked out once per mapper and once per key, so
+    a row costs a dictionary lookup per key; shared immutable values (stage references) are
+    built once.
+    """
+
+    def __init__(self, entity: EntityKind, schema: PortalSchema) -> None:
+        self.entity = entity
+        self.schema = schema
+        self._build = _Builder(RECORD_TYPES[entity])
+        self.text_fields = tuple(TEXT_FIELDS[entity].items())
+        self.id_fields = tuple(ID_FIELDS.items())
+        self.is_lead = entity is EntityKind.LEAD
+        self._mapped = MAPPED[entity]
+        self._fields: dict[str, UserField] = {}
+        for field in schema.fields_of(entity):
+            self._fields.setdefault(field.name, field)  # the first definition of a code wins
+        self._rules: dict[str, KeyRule] = {}
+        self._shapes: dict[tuple[str, ...], _Shape] = {}
+        self._stages: dict[tuple[str, str], StageRef] = {}
+
+    def _rule(self, key: str) -> KeyRule:
+        rule = self._rules.get(key)
+        if rule is None:
+            rule = self._rules[key] = self._classify(key)
+        return rule
+
+    def _classify(self, key: str) -> KeyRule:
+        if key in self._mapped:
+            return _SKIP
+        field = self._fields.get(key) if key.startswith(UF_PREFIX) else None
         if field is not None and field.neutral_type is not None:
-            value = read_value(raw, field)
+            return (field.key, reader_for(field))
+        return _EXTRA
+
+    def _plan(self, row: Mapping[str, Any]) -> _Shape:
+        typed: list[tuple[str, str, Reader]] = []
+        extra: list[str] = []
+        for key in row:
+            rule = self._rule(key)
+            if rule is _EXTRA:
+                extra.append(key)
+            elif rule is not _SKIP:
+                typed.append((key, *rule))
+        return _Shape(tuple(typed), tuple(extra))
+
+    def _custom_and_extra(
+        self, row: Mapping[str, Any], origin: str | None
+    ) -> tuple[dict[str, CustomValue], dict[str, Any]]:
+        keys = tuple(row)
+        shape = self._shapes.get(keys)  # rows differ only in which multifields they carry
+        if shape is None:
+            if len(self._shapes) >= MAX_SHAPES:
+                self._shapes.clear()
+            shape = self._shapes[keys] = self._plan(row)
+        extra = dict(zip(shape.extra, shape.take_extra(row), strict=True))
+        custom: dict[str, CustomValue] = {}
+        for key, name, read in shape.typed:
+            value = read(row[key])
             if value is not None and value != ():
-                custom[field.key] = value
-            continue
-        extra[key] = raw
-    return custom, extra
+                custom[name] = value
+        if origin is not None:
+            for key in ORIGIN_KEYS:
+                extra.pop(key, None)
+        return custom, extra
+
+    def _stage(self, row: Mapping[str, Any]) -> StageRef | None:
+        status = row.get("STATUS_ID")
+        if not status:
+            return None
+        code = row.get("STATUS_SEMANTIC_ID") or ""
+        found = self._stages.get((status, code)) if type(status) is str else None
+        if found is None:
+            known = self.schema.stage(str(status))
+            semantic = SEMANTIC_OF_CODE.get(str(code)) or (
+                known.semantic if known else StageSemantic.OPEN
+            )
+            found = StageRef(PIPELINE_ID, str(status), semantic)
+            if type(status) is str and type(code) is str:
+                self._stages[(status, code)] = found
+        return found
+
+    def __call__(self, row: Mapping[str, Any]) -> Record:
+        """One ``crm.*.list``/``crm.*.get`` row as a record."""
+        get = row.get
+        origin = _text(get("ORIGIN_ID")) if str(get("ORIGINATOR_ID") or "") == ORIGINATOR else None
+        custom, extra = self._custom_and_extra(row, origin)
+        values: dict[str, Any] = {attr: _text(get(key)) for attr, key in self.text_fields}
+        for attr, key in self.id_fields:
+            values[attr] = _id(get(key))
+        values.update(
+            id=str(get("ID")),
+            vendor=VENDOR,
+            phones=phones_from(get("PHONE")),
+            emails=emails_from(get("EMAIL")),
+            origin=origin,
+            created_at=parse_datetime(get("DATE_CREATE")),
+            updated_at=parse_datetime(get("DATE_MODIFY")),
+            custom=custom,
+            extra=extra,
+        )
+        if self.is_lead:
+            values.update(
+                amount=_amount(row),
+                stage=self._stage(row),
+                contacts=_contacts(row),
+                closed_at=parse_datetime(get("DATE_CLOSED")),
+            )
+        return self._build(values)
+
+
+_mappers: dict[tuple[int, EntityKind], tuple[PortalSchema, RowMapper]] = {}
+
+
+def row_mapper(entity: EntityKind, schema: PortalSchema) -> RowMapper:
+    """The mapper of ``entity`` rows for ``schema`` (kept for the latest few schemas)."""
+    found = _mappers.get((id(schema), entity))
+    if found is not None and found[0] is schema:
+        return found[1]
+    if len(_mappers) >= 8:
+        _mappers.clear()
+    mapper = RowMapper(entity, schema)
+    _mappers[(id(schema), entity)] = (schema, mapper)
+    return mapper
 
 
 def from_wire(entity: EntityKind, row: Mapping[str, Any], schema: PortalSchema) -> Record:
     """One ``crm.*.list``/``crm.*.get`` row as a record."""
-    origin = _origin(row)
-    custom, extra = _custom_and_extra(entity, row, schema, origin)
-    values: dict[str, Any] = {
-        attr: _text(row.get(key)) for attr, key in TEXT_FIELDS[entity].items()
-    }
-    values.update({attr: _id(row.get(key)) for attr, key in ID_FIELDS.items()})
-    values.update(
-        id=str(row.get("ID")),
-        vendor=VENDOR,
-        phones=phones_from(row.get("PHONE")),
-        emails=emails_from(row.get("EMAIL")),
-        origin=origin,
-        created_at=parse_datetime(row.get("DATE_CREATE")),
-        updated_at=parse_datetime(row.get("DATE_MODIFY")),
-        custom=custom,
-        extra=extra,
-    )
-    if entity is EntityKind.CONTACT:
-        return Contact(**values)
-    values.update(
-        amount=_amount(row),
-        stage=_stage(row, schema),
-        contacts=_contacts(row),
-        closed_at=parse_datetime(row.get("DATE_CLOSED")),
-    )
-    return Lead(**values)
+    return row_mapper(entity, schema)(row)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -366,12 +501,6 @@ def bindings(lead: Lead) -> list[dict[str, Any]]:
     ]
 
 
-RECORD_TYPES: Mapping[EntityKind, Callable[..., Record]] = {
-    EntityKind.LEAD: Lead,
-    EntityKind.CONTACT: Contact,
-}
-
-
 def links_differ(lead: Lead, current: Sequence[ContactLink]) -> bool:
     """Whether the stored bindings differ from the lead's."""
     return tuple(lead.contacts) != tuple(current)
@@ -382,7 +511,9 @@ __all__ = [
     "ORIGINATOR",
     "WRITABLE_EXTRA",
     "bindings",
+    "RowMapper",
     "from_wire",
     "links_from_bindings",
+    "row_mapper",
     "to_wire",
 ]

@@ -22,65 +22,105 @@ from unicrm_bitrix24.wire import format_datetime, parse_datetime
 
 VENDOR = "bitrix24"
 TRUE = frozenset({"1", "Y", "y", "true", "True"})
+#: A one-argument reader of raw values of one user field.
+Reader = Callable[[Any], CustomValue]
 
 
 def _empty(raw: Any) -> bool:
-    return raw is None or raw is False or (isinstance(raw, (str, list)) and not raw)
+    return raw is None or raw is False or raw in ("", [])
 
 
-def _text(raw: Any, field: UserField) -> CustomValue:
-    return str(raw)
+def _text(raw: Any) -> CustomValue:
+    return raw if type(raw) is str else str(raw)
 
 
-def _number(raw: Any, field: UserField) -> CustomValue:
+def _number(raw: Any) -> CustomValue:
     try:
         return Decimal(str(raw))
     except InvalidOperation:
         return None
 
 
-def _boolean(raw: Any, field: UserField) -> CustomValue:
+def _boolean(raw: Any) -> CustomValue:
     return raw is True or str(raw) in TRUE
 
 
-def _date(raw: Any, field: UserField) -> CustomValue:
+def _date(raw: Any) -> CustomValue:
     text = str(raw)
     if len(text) == 10:
-        return dt.date.fromisoformat(text)
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
     parsed = parse_datetime(text)
     return parsed.date() if parsed else None
 
 
-def _datetime(raw: Any, field: UserField) -> CustomValue:
+def _datetime(raw: Any) -> CustomValue:
     return parse_datetime(str(raw))
 
 
-def _select(raw: Any, field: UserField) -> CustomValue:
-    if field.multiple:
+def _select(field: UserField) -> Reader:
+    labels: dict[str, str] = {}
+    for option_id, label in field.options:
+        labels.setdefault(option_id, label)  # the first option with an id wins
+
+    def label(raw: Any) -> str:
+        text = str(raw)
+        return labels.get(text) or text
+
+    if not field.multiple:
+        return label
+
+    def many(raw: Any) -> CustomValue:
         ids = raw if isinstance(raw, list) else [raw]
-        return tuple(field.label_of(str(i)) or str(i) for i in ids if not _empty(i))
-    return field.label_of(str(raw)) or str(raw)
+        return tuple(label(i) for i in ids if not _empty(i))
+
+    return many
 
 
-READERS: Mapping[str, Callable[[Any, UserField], CustomValue]] = {
-    "string": _text,
-    "url": _text,
-    "integer": _number,
-    "double": _number,
-    "boolean": _boolean,
-    "date": _date,
-    "datetime": _datetime,
+#: ``USER_TYPE_ID`` -> the reader of its non-empty values, made for one field.
+READERS: Mapping[str, Callable[[UserField], Reader]] = {
+    "string": lambda field: _text,
+    "url": lambda field: _text,
+    "integer": lambda field: _number,
+    "double": lambda field: _number,
+    "date": lambda field: _date,
+    "datetime": lambda field: _datetime,
     "enumeration": _select,
 }
 
 
+def _boolean_value(raw: Any) -> CustomValue:
+    if raw is None or raw == "":  # false is a value here ("not set" is null or "")
+        return None
+    return _boolean(raw)
+
+
+def _nothing(raw: Any) -> CustomValue:
+    return None
+
+
+def reader_for(field: UserField) -> Reader:
+    """The reader of ``field``'s raw values (None when empty), made once per field so a list
+    read of thousands of rows looks nothing up per value."""
+    if field.type == "boolean":
+        return _boolean_value
+    if field.neutral_type is None:
+        return _nothing
+    inner = READERS[field.type](field)
+
+    def read(raw: Any) -> CustomValue:
+        if raw is None or raw is False or raw in ("", []):
+            return None
+        return inner(raw)
+
+    return read
+
+
 def read_value(raw: Any, field: UserField) -> CustomValue:
     """The neutral value of a typed user field (None when empty)."""
-    if field.type == "boolean" and raw is not None and raw != "":
-        return _boolean(raw, field)
-    if _empty(raw) or field.neutral_type is None:
-        return None
-    return READERS[field.type](raw, field)
+    return reader_for(field)(raw)
 
 
 def _bad(field: UserField, value: Any) -> ValidationError:
@@ -132,4 +172,4 @@ def write_value(value: CustomValue, field: UserField) -> Any:
     return value
 
 
-__all__ = ["read_value", "write_value"]
+__all__ = ["Reader", "read_value", "reader_for", "write_value"]

@@ -31,6 +31,8 @@ def format_datetime(value: dt.datetime) -> str:
 
 def canonical_id(value: Any) -> str | None:
     """``"12"`` for a positive integer id written canonically, else None."""
+    if type(value) is str and value.isdigit() and value.isascii() and value[0] != "0":
+        return value  # the common case, without the int round trip
     text = str(value)
     if text.isascii() and text.isdigit() and text == str(int(text)) and int(text) > 0:
         return text
