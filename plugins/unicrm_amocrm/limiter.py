@@ -48,7 +48,9 @@ class SlidingWindow:
         self.window = window
         #: the window as configured (``window`` grows by :meth:`widen`)
         self.base = window
-        self._times: deque[float] = deque()
+        #: the last ``limit`` reservations, each a one-item list so the time can be moved to
+        #: when the request really started (see :meth:`started`)
+        self._times: deque[list[float]] = deque()
 
     def widen(self, step: float = WIDEN_STEP, most: float = MAX_WIDEN) -> None:
         """Lengthen the window by ``step`` seconds, at most ``most`` beyond :attr:`base`."""
@@ -61,18 +63,27 @@ class SlidingWindow:
     def earliest(self, now: float) -> float:
         """The first time at or after ``now`` when one more request fits.
 
-        Only the last ``limit`` reservations matter, and they are kept in order.
+        Only the last ``limit`` reservations matter: one more fits a window after the
+        earliest of them.
         """
-        start = max(now, self._times[-1]) if self._times else now
+        start = max(now, self._times[-1][0]) if self._times else now
         if len(self._times) >= self.limit:
-            start = max(start, self._times[0] + self.window)
+            start = max(start, min(cell[0] for cell in self._times) + self.window)
         return start
 
-    def reserve(self, when: float) -> None:
-        """Record a request starting at ``when``."""
-        self._times.append(when)
+    def reserve(self, when: float) -> list[float]:
+        """Record a request starting at ``when``; returns its cell for :meth:`started`."""
+        cell = [when]
+        self._times.append(cell)
         while len(self._times) > self.limit:
             self._times.popleft()
+        return cell
+
+    @staticmethod
+    def started(cell: list[float], when: float) -> None:
+        """The request of ``cell`` really started at ``when`` (a busy event loop resumes a
+        sleeper late; the vendor counts the late start, so the window must too)."""
+        cell[0] = max(cell[0], when)
 
 
 class AmoLimiter:
@@ -101,11 +112,15 @@ class AmoLimiter:
             with self._lock:
                 now = self._clock()
                 start = max([now, self._hold_until, *(w.earliest(now) for w in self.windows)])
-                for window in self.windows:
-                    window.reserve(start)
+                cells = [window.reserve(start) for window in self.windows]
             delay = start - now
             if delay > 0:
                 await self._sleep(delay)
+                resumed = self._clock()
+                if resumed > start:
+                    with self._lock:
+                        for cell in cells:
+                            SlidingWindow.started(cell, resumed)
 
     def observe(self, view: Any) -> None:
         """Back off on a 429: nobody starts a request during the cool-down, and the windows

@@ -115,3 +115,30 @@ def test_clean_answers_narrow_the_window_back_to_its_base() -> None:
     for _ in range(50 * 100):
         limiter.observe(Fine())
     assert window.window == 1.05  # never below the configured window
+
+
+def test_a_late_wake_up_counts_from_when_the_request_really_started() -> None:
+    """A busy event loop resumes a sleeper late; the next slots move with it."""
+    fake = FakeTime()
+    late = {"by": 0.0}
+
+    async def sleep(seconds: float) -> None:
+        fake.now += seconds + late["by"]
+
+    limiter = AmoLimiter((SlidingWindow(2, 1.0),), clock=fake.clock, sleep=sleep)
+
+    async def go() -> list[float]:
+        starts = []
+        for i in range(4):
+            late["by"] = 0.3 if i == 2 else 0.0  # the third request wakes 0.3 s late
+            await limiter.acquire()
+            starts.append(fake.now)
+        return starts
+
+    starts = asyncio.run(go())
+    assert starts[:3] == [0.0, 0.0, 1.3]
+    # without the correction the fourth would start at 1.0 + 1.0 = 2.0 planned, but two
+    # requests (1.3 and it) would then share a window with the first late one correctly only
+    # if it waits for 1.3 - 0.0 ... the rule: at most 2 starts in any 1 s of *real* starts
+    assert _max_in_window(starts, 1.0) <= 2
+    assert starts[3] >= starts[1] + 1.0
