@@ -20,7 +20,7 @@ import attrs
 
 from unicrm.errors import ConfigurationError
 from unicrm.migrate.automap import stage_key
-from unicrm.migrate.mapping import Mapping, MissingPolicy
+from unicrm.migrate.mapping import FieldRule, Mapping, MissingPolicy
 from unicrm.model import (
     ContactKind,
     ContactLink,
@@ -150,8 +150,31 @@ def _custom(
         if rule is None or not rule.target:
             lost.append((rule.label if rule and rule.label else key, value))
             continue
-        out[rule.target] = _transform(value, rule.values)
+        mapped = _transform(value, rule.values)
+        if rule.options and rule.type in ("select", "multiselect"):
+            mapped = _known_options(mapped, rule, lost)
+            if not _present(mapped):
+                continue
+        out[rule.target] = mapped
     return out
+
+
+def _known_options(value: Any, rule: FieldRule, lost: list[tuple[str, Any]]) -> Any:
+    """Keep the option labels the target field has; the others go to the note (a target
+    select cannot hold them, e.g. amoCRM "normal" priority into a Low/Medium/High list)."""
+    known = set(rule.options)
+    label = rule.label or rule.source
+    if isinstance(value, str):
+        if value in known:
+            return value
+        lost.append((label, value))
+        return None
+    if isinstance(value, tuple):
+        kept = tuple(v for v in value if v in known)
+        if len(kept) != len(value):
+            lost.append((label, tuple(v for v in value if v not in known)))
+        return kept
+    return value
 
 
 def _transform(value: Any, values: AbcMapping[str, str]) -> Any:

@@ -111,6 +111,33 @@ async def test_unmapped_open_stage_goes_to_default_and_select_values_transform(
     assert any(f.label == "Farbe" for f in await dst.leads.custom_fields())
 
 
+async def test_select_values_the_target_list_lacks_go_to_the_note(
+    store_names, seed, tmp_path: Path
+) -> None:
+    src, dst = await _pair(store_names)
+    await seed(src, contacts=4, leads=10)
+    # the target has its own "Colour" list without "Green": matched by label, not created
+    await dst.leads.create_custom_field(
+        unicrm.CustomFieldDef(
+            key="colour",
+            label="Colour",
+            type="select",
+            options=[unicrm.CustomFieldOption("r", "Red"), unicrm.CustomFieldOption("b", "Blue")],
+        )
+    )
+    mapping = auto_mapping(await load_schema(src), await load_schema(dst))
+    assert mapping.rules(unicrm.EntityKind.LEAD)["color"].target == "colour"
+    with Ledger(tmp_path / "run.db") as ledger:
+        report = await _run(src, dst, ledger, mapping=mapping)
+        assert report.state == "complete", report.errors
+        assert (await _verify(src, dst, ledger)).differences == 0
+    leads = {lead.title: lead for lead in await dst.leads.all().to_list()}
+    red, green = leads["Сделка №1 🚀"], leads["Deal 2"]  # odd leads are Red, even Green
+    assert red.custom.get("colour") == "Red"
+    assert "colour" not in green.custom
+    assert "Colour: Green" in (green.comments or "")
+
+
 @pytest.mark.parametrize("policy", ["note", "drop", "fail"])
 async def test_missing_target_field_policies(
     store_names, seed, tmp_path: Path, policy: str
