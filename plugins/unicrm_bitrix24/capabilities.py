@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from unicrm.adapter import BooleanSupport, Capabilities, Pushdown, filter_table
-from unicrm.model import EntityKind
+from unicrm.model import ContactKind, EntityKind
 from unicrm.query import Op
+from unicrm_bitrix24.multifields import EMAIL_KINDS, PHONE_KINDS
 
 EXACT, NARROWING = Pushdown.EXACT, Pushdown.NARROWING
 VALUES = (Op.EQ, Op.IN)
@@ -77,8 +78,19 @@ def bitrix24_capabilities(write_batch_size: int = BATCH_COMMANDS) -> Capabilitie
         max_in_values=500,
         supports_delete=True,
         supports_custom_field_create=True,
+        unstorable={entity: _kinds_missing() for entity in (EntityKind.LEAD, EntityKind.CONTACT)},
         supports_raw=True,
     )
+
+
+def _kinds_missing() -> tuple[str, ...]:
+    """``emails.kind.private``-style names of the kinds no VALUE_TYPE holds (notes §6.3);
+    a migration then writes such entries as ``other`` with the kind in the note."""
+    names = []
+    for field, table in (("phones", PHONE_KINDS), ("emails", EMAIL_KINDS)):
+        held = set(table.values())
+        names += [f"{field}.kind.{kind}" for kind in ContactKind if kind not in held]
+    return tuple(names)
 
 
 __all__ = [

@@ -443,10 +443,14 @@ def to_wire(
     longer has are cleared.
     """
     _check(record)
-    fields: dict[str, Any] = {
-        key: getattr(record, attr) or "" for attr, key in TEXT_FIELDS[entity].items()
-    }
-    fields.update({key: getattr(record, attr) or "" for attr, key in ID_FIELDS.items()})
+    # An add leaves absent values out (the portal then stores none); an update sends "" to
+    # clear what the record no longer has.
+    empty = None if stored is None else ""
+    fields: dict[str, Any] = {}
+    for attr, key in (*TEXT_FIELDS[entity].items(), *ID_FIELDS.items()):
+        value = getattr(record, attr) or empty
+        if value is not None:
+            fields[key] = value
     for key, value in record.extra.items():
         if key in WRITABLE_EXTRA or (key.startswith(UF_PREFIX) and _plain(value)):
             fields[key] = value

@@ -67,20 +67,6 @@ class Box:
         return unicrm.connect_async(self.url, **self.options, **extra)
 
 
-#: Why amoCRM -> Bitrix24 does not verify exactly yet: the emulator now creates the user fields
-#: (crm.*.userfield.add), the rest lies in the adapter and the automatic mapping. With the three
-#: patched out (scratch run), both amoCRM -> Bitrix24 tests pass with 0 differences.
-AMO_TO_BITRIX24_GAPS = (
-    "(1) the Bitrix24 capabilities declare no unstorable contact kinds, so amoCRM 'private' "
-    "e-mails fail with ValidationError 'EMAIL entries cannot be of kind private' (and leads "
-    "linking those contacts fail after them); (2) the automatic mapping pairs the amoCRM select "
-    "'Priority' (high/normal/low) with the portal's UF_CRM_PRIORITY (Low/Medium/High) although "
-    "'normal' has no counterpart, so leads fail with 'has no option normal'; (3) the Bitrix24 "
-    "adapter writes '' for absent texts and maps '' read back to '', so verify reports "
-    "middle_name/post/source/comments expected None, found ''"
-)
-
-
 @pytest.fixture
 def amo_source() -> Iterator[Box]:
     with Box("amocrm", seed=120, limits="off", random_seed=3) as box:
@@ -133,16 +119,7 @@ async def test_amocrm_to_memory_and_back_to_amocrm(
     ("source", "target"),
     [
         pytest.param("bitrix24", "amocrm", id="b24-amo"),
-        pytest.param(
-            "amocrm",
-            "bitrix24",
-            id="amo-b24",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason=AMO_TO_BITRIX24_GAPS,
-            ),
-        ),
+        pytest.param("amocrm", "bitrix24", id="amo-b24"),
     ],
 )
 async def test_between_the_two_vendors_both_ways(source: str, target: str, tmp_path: Path) -> None:
@@ -296,7 +273,6 @@ def _duplicated_origins(box: Box) -> dict[str, list[Any]]:
     }
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AMO_TO_BITRIX24_GAPS)
 async def test_crash_and_resume_into_bitrix24_with_sigkill_leaves_target_exact(
     amo_source: Box, tmp_path: Path
 ) -> None:
@@ -311,8 +287,6 @@ async def test_crash_and_resume_into_bitrix24_with_sigkill_leaves_target_exact(
         final = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=120, check=False
         )
-        # Exactly once holds whatever else fails: pytest.fail, not assert, so the xfail above
-        # (which expects an AssertionError) cannot hide a duplicate.
         if kills < 2:
             pytest.fail(f"only {kills} of the runs were killed: the crash points are too late")
         duplicated = _duplicated_origins(target)
