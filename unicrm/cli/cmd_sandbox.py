@@ -23,7 +23,13 @@ def find_sandbox(name: str) -> SandboxSpec:
 @click.command("sandbox")
 @click.argument("vendor")
 @click.option("--port", type=int, default=0, show_default=True, help="Port (0: a free one).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Records to seed.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Leads to seed.")
+@click.option(
+    "--contacts",
+    type=click.IntRange(0),
+    default=None,
+    help="Contacts to seed (default: the vendor seeder's share, about 0.75 per lead).",
+)
 @click.option(
     "--limits",
     type=click.Choice(["vendor", "off"]),
@@ -51,6 +57,7 @@ def sandbox_command(  # noqa: PLR0917 - one parameter per click option
     vendor: str,
     port: int,
     seed: int,
+    contacts: int | None,
     limits: str,
     latency: float,
     faults: float,
@@ -69,6 +76,7 @@ def sandbox_command(  # noqa: PLR0917 - one parameter per click option
     options = SandboxOptions(
         port=port or free_port(),
         seed=seed,
+        contacts=contacts,
         limits=limits,
         latency_ms=latency,
         faults=faults,

@@ -20,12 +20,15 @@ class SandboxOptions:
 
     ``limits`` is ``"vendor"`` (the vendor's real rate limits) or ``"off"``; ``latency_ms`` is
     added to every request; ``faults`` is the fraction of requests that fail (0..1);
+    ``contacts`` is how many contacts the seeder adds (``None``: the vendor seeder's own
+    share of ``seed``, about 0.75 per lead);
     ``db`` is a SQLite file to keep state in (``None``: in memory); ``webhook`` is Bitrix24's
     ``USER/CODE``; ``token`` is amoCRM's long-lived token. ``port`` is where it will listen.
     """
 
     port: int = 0
     seed: int = 0
+    contacts: int | None = None
     limits: str = "vendor"
     latency_ms: float = 0.0
     faults: float = 0.0

@@ -163,12 +163,13 @@ class AmoCRMEmulator:
             self.store.db.commit()
             return code
 
-    def seed(self, n: int) -> None:
-        """Create exactly ``n`` leads and about as many contacts (deterministic)."""
+    def seed(self, n: int, contacts: int | None = None) -> None:
+        """Create exactly ``n`` leads and ``contacts`` contacts (default ``round(0.75 n)``;
+        deterministic)."""
         from unicrm_amocrm.emulator.seed import seed
 
         with self._lock:
-            seed(self.store, n, self.random_seed, int(self.clock.now()))
+            seed(self.store, n, self.random_seed, int(self.clock.now()), contacts)
             self.store.db.commit()
 
     # --- the request path ----------------------------------------------------------------

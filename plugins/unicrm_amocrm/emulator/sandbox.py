@@ -23,6 +23,6 @@ def make_sandbox(options: SandboxOptions) -> Sandbox:
         token=options.token,
     )
     if not existed:
-        emulator.seed(options.seed)
+        emulator.seed(options.seed, options.contacts)
     banner = (f"http://127.0.0.1:{options.port}", f"token {emulator.long_lived_token}")
     return Sandbox(emulator, banner)

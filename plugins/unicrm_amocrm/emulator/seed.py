@@ -89,11 +89,14 @@ def _lead_values(rng: random.Random, fields: list[Any], now: int) -> list[dict[s
     return items or None
 
 
-def seed(store: Store, n: int, random_seed: int, now: int) -> None:
-    """Add ``n`` leads and ``round(0.75 * n)`` contacts (plus companies) to the account."""
-    if n <= 0:
+def seed(store: Store, n: int, random_seed: int, now: int, contacts: int | None = None) -> None:
+    """Add ``n`` leads and ``contacts`` contacts (default ``round(0.75 * n)``; plus companies)."""
+    if n < 0 or (contacts is not None and contacts < 0):
+        raise ValueError("seed counts must not be negative")
+    n_contacts = round(0.75 * n) if contacts is None else contacts
+    if n == 0 and n_contacts == 0:
         return
-    rng = random.Random(random_seed * 1_000_003 + n)
+    rng = random.Random(random_seed * 1_000_003 + n + (0 if contacts is None else 7919 * contacts))
     fakers = (Faker("ru_RU"), Faker("en_US"))
     for index, fake in enumerate(fakers):
         fake.seed_instance(random_seed * 7 + index)
@@ -111,9 +114,8 @@ def seed(store: Store, n: int, random_seed: int, now: int) -> None:
     ]
     tag_ids = [store.tag_id("leads", t) for t in TAGS]
     n_companies = max(1, n // 10)
-    n_contacts = round(0.75 * n)
     companies = store.reserve_ids("companies", ID_START["companies"], n_companies)
-    contacts = store.reserve_ids("contacts", ID_START["contacts"], n_contacts)
+    contact_ids = store.reserve_ids("contacts", ID_START["contacts"], n_contacts)
     leads = store.reserve_ids("leads", ID_START["leads"], n)
     entity_rows: list[tuple[Any, ...]] = []
     value_rows: list[tuple[Any, ...]] = []
@@ -150,7 +152,7 @@ def seed(store: Store, n: int, random_seed: int, now: int) -> None:
                 None,
             )
         )
-    for contact_id in contacts:
+    for contact_id in contact_ids:
         fake = rng.choice(fakers)
         first, last = fake.first_name(), fake.last_name()
         at = created()
@@ -233,7 +235,7 @@ def seed(store: Store, n: int, random_seed: int, now: int) -> None:
         )
         value_rows += cf_rows("leads", lead_id, cf)
         for position, contact_id in enumerate(
-            rng.sample(contacts, min(len(contacts), rng.randint(0, 2)))
+            rng.sample(contact_ids, min(len(contact_ids), rng.randint(0, 2)))
         ):
             link_rows.append(
                 ("leads", lead_id, "contacts", contact_id, json.dumps({"is_main": position == 0}))

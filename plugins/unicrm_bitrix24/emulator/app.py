@@ -135,11 +135,12 @@ class Bitrix24Emulator:
         """Register an OAuth app: ``(client_id, client_secret, authorization_code)``."""
         return self.oauth.register_app(redirect_uri, self.clock.now())
 
-    def seed(self, n: int) -> None:
-        """Add ``n`` leads and about ``0.75 n`` contacts (deterministic, see ``seed.py``)."""
+    def seed(self, n: int, contacts: int | None = None) -> None:
+        """Add ``n`` leads and ``contacts`` contacts (default ``round(0.75 n)``; deterministic,
+        see ``seed.py``)."""
         from unicrm_bitrix24.emulator.seed import seed_portal
 
-        seed_portal(self.store, n, self.random_seed)
+        seed_portal(self.store, n, self.random_seed, contacts=contacts)
 
     def close(self) -> None:
         self.store.close()

@@ -26,8 +26,8 @@ def make_sandbox(options: SandboxOptions) -> Sandbox:
         random_seed=options.random_seed,
         webhook=options.webhook,
     )
-    if not reopened and options.seed > 0:
-        emulator.seed(options.seed)
+    if not reopened and (options.seed > 0 or options.contacts):
+        emulator.seed(options.seed, options.contacts)
     base = f"http://127.0.0.1:{options.port}{emulator.webhook_path}"
     leads = emulator.store.count("lead")
     contacts = emulator.store.count("contact")

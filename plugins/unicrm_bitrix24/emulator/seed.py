@@ -217,21 +217,24 @@ def _insert(store: Store, table: str, columns: Sequence[str], rows: list[list[An
     store.db.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
-def seed_portal(store: Store, n: int, random_seed: int = 0) -> None:
-    """Add exactly ``n`` leads and ``round(0.75 n)`` contacts with links and multifields."""
-    if n < 0:
-        raise ValueError("seed count must not be negative")
-    if n == 0:
+def seed_portal(store: Store, n: int, random_seed: int = 0, *, contacts: int | None = None) -> None:
+    """Add exactly ``n`` leads and ``contacts`` contacts (default ``round(0.75 n)``) with
+    links and multifields."""
+    if n < 0 or (contacts is not None and contacts < 0):
+        raise ValueError("seed counts must not be negative")
+    n_contacts = round(0.75 * n) if contacts is None else contacts
+    if n == 0 and n_contacts == 0:
         return
     with store.transaction():
         lead0, contact0 = store.max_id("lead"), store.max_id("contact")
-        rng = _FastRandom(f"bitrix24-seed:{random_seed}:{n}:{lead0}:{contact0}")
+        key = f"bitrix24-seed:{random_seed}:{n}:{lead0}:{contact0}"
+        rng = _FastRandom(key if contacts is None else f"{key}:{contacts}")
         fm: list[tuple[Any, ...]] = []
-        bulk = n >= 5000
+        bulk = n + n_contacts >= 5000
         if bulk:
             store.drop_indexes()
-        contacts = _seed_contacts(store, rng, round(0.75 * n), contact0, fm)
-        _seed_leads(store, rng, n, lead0, contacts, fm)
+        made = _seed_contacts(store, rng, n_contacts, contact0, fm)
+        _seed_leads(store, rng, n, lead0, made, fm)
         store.db.executemany(
             "INSERT INTO fm(ENTITY, OWNER_ID, TYPE_ID, VALUE_TYPE, VALUE, NORM) "
             "VALUES (?, ?, ?, ?, ?, ?)",

@@ -127,6 +127,17 @@ def test_seeder_is_deterministic_and_exact() -> None:
     assert len(body["_embedded"]["contacts"]) == 90
 
 
+def test_seeder_takes_a_contact_count() -> None:
+    api = Api(AmoCRMEmulator(limits="off"))
+    api.emulator.seed(10, contacts=300)
+    pages = [
+        api.json("GET", "/api/v4/contacts", [("limit", "250"), ("page", str(p))]) for p in (1, 2)
+    ]
+    assert sum(len(p["_embedded"]["contacts"]) for p in pages) == 300
+    leads = api.json("GET", "/api/v4/leads", [("limit", "250")])["_embedded"]["leads"]
+    assert len(leads) == 10
+
+
 def test_sandbox_over_real_http_with_its_banner(tmp_path) -> None:
     port = free_port()
     db = str(tmp_path / "amo.db")

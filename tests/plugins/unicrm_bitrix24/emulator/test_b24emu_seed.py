@@ -30,6 +30,19 @@ def test_counts() -> None:
     assert emu.store.count("contact") == 300
 
 
+def test_contact_count_can_be_chosen() -> None:
+    emu = Bitrix24Emulator(limits="off")
+    emu.seed(40, contacts=100)
+    assert (emu.store.count("lead"), emu.store.count("contact")) == (40, 100)
+    linked = emu.store.query("SELECT DISTINCT CONTACT_ID FROM lead_contact")
+    assert linked and all(r[0] > 0 for r in linked)
+    only = Bitrix24Emulator(limits="off")
+    only.seed(0, contacts=7)
+    assert (only.store.count("lead"), only.store.count("contact")) == (0, 7)
+    box = make_sandbox(SandboxOptions(port=1, seed=5, contacts=9, limits="off"))
+    assert "5 leads, 9 contacts" in box.banner[1]
+
+
 def test_seed_zero_keeps_schema_and_reference_data(ok: Ok, emu: Bitrix24Emulator) -> None:
     emu.seed(0)
     assert ok("crm.lead.list")["total"] == 0
