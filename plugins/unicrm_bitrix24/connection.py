@@ -1,7 +1,9 @@
 """From ``unicrm.connect("bitrix24://...", **options)`` to a ready :class:`Bitrix24Adapter`.
 
 URLs: ``bitrix24://PORTAL/rest/USER/CODE/`` (incoming webhook, HTTPS),
-``bitrix24+http://127.0.0.1:PORT/rest/USER/CODE/`` (the local emulator; loopback only) and
+``bitrix24+http://127.0.0.1:PORT/rest/USER/CODE/`` (the local emulator; loopback only), the
+same without the path plus the option ``webhook="USER/CODE"`` (so the code can come from the
+environment or a config file instead of the command line: ``UNICRM_BITRIX24_WEBHOOK``), and
 ``bitrix24://PORTAL`` for OAuth with ``client_id``, ``client_secret`` and ``access_token`` /
 ``refresh_token``, ``code`` or ``token_store``; ``oauth_url`` points the refresh at another
 OAuth server (default ``https://oauth.bitrix.info/oauth/token/``).
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from unicrm.errors import ConfigurationError
+from unicrm.transport import register_secret
 from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
 from unicrm_bitrix24.auth import Credentials, make_credentials
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS
@@ -42,6 +46,7 @@ KNOWN_OPTIONS = frozenset(
         "write_batch_size",
         "timeout",
         "contact_links",
+        "webhook",
     }
 )
 
@@ -53,6 +58,22 @@ def _positive_int(options: Mapping[str, Any], name: str, default: int) -> int:
     return value
 
 
+def with_webhook(url: str, webhook: Any) -> str:
+    """``url`` with the ``USER/CODE`` of the ``webhook`` option as its ``/rest/`` path."""
+    if webhook is None:
+        return url
+    user, _, code = str(webhook).strip("/").partition("/")
+    if not (isinstance(webhook, str) and user.isdigit() and code and "/" not in code):
+        raise ConfigurationError("the bitrix24 webhook option is USER/CODE (e.g. 1/9xk2...)")
+    register_secret(code)
+    parts = urlsplit(url)
+    if parts.path.strip("/"):
+        raise ConfigurationError(
+            "give the bitrix24 webhook either in the URL path or as the webhook option, not both"
+        )
+    return urlunsplit((parts.scheme, parts.netloc, f"/rest/{user}/{code}/", "", ""))
+
+
 def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
     """Build the adapter for ``url`` and the caller's options (see the module docstring)."""
     unknown = sorted(set(options) - KNOWN_OPTIONS)
@@ -60,7 +81,7 @@ def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
         raise ConfigurationError(
             f"unknown bitrix24 options {unknown}; known: {', '.join(sorted(KNOWN_OPTIONS))}"
         )
-    endpoint = parse_endpoint(url)
+    endpoint = parse_endpoint(with_webhook(url, options.get("webhook")))
     transport = options.get("transport")
     if endpoint.webhook_code is not None:
         if options.get("client_id") or options.get("access_token"):

@@ -1,9 +1,10 @@
 """Connection options and secrets for the CLI: from the environment or a config file.
 
-Secrets are never taken only from the command line. Each adapter reads its own environment
-variables (``UNICRM_AMOCRM_TOKEN``, ``UNICRM_BITRIX24_WEBHOOK`` ...); on top of that a TOML
-file (``$UNICRM_CONFIG`` or ``~/.config/unicrm/config.toml``) may give options per adapter
-name or per exact URL, the URL's table winning::
+Secrets are never taken only from the command line. Any adapter option can come from an
+environment variable ``UNICRM_<ADAPTER>_<OPTION>`` (``UNICRM_AMOCRM_TOKEN``,
+``UNICRM_BITRIX24_WEBHOOK`` ...; string values) and from a TOML file (``$UNICRM_CONFIG`` or
+``~/.config/unicrm/config.toml``) per adapter name or per exact URL. From weakest to
+strongest: ``[adapters.<name>]``, the environment, ``[urls."<url>"]``::
 
     [adapters.amocrm]
     token = "..."
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +57,30 @@ def load_config() -> dict[str, Any]:
     return data
 
 
+def env_options(adapter_name: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``UNICRM_<ADAPTER>_<OPTION>`` variables as ``{"option": value}`` for ``adapter_name``."""
+    prefix = "UNICRM_" + adapter_name.upper().replace("-", "_") + "_"
+    source = os.environ if environ is None else environ
+    return {
+        key[len(prefix) :].lower(): value
+        for key, value in source.items()
+        if key.startswith(prefix) and len(key) > len(prefix)
+    }
+
+
 def options_for(
     url: str, adapter_name: str, config: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Adapter options for ``url``: ``[adapters.<name>]`` overlaid by ``[urls."<url>"]``."""
+    """Adapter options for ``url``: ``[adapters.<name>]``, then the environment, then
+    ``[urls."<url>"]``, each overriding the one before."""
     data = load_config() if config is None else config
+    tables = (
+        data.get("adapters", {}).get(adapter_name),
+        env_options(adapter_name),
+        data.get("urls", {}).get(url),
+    )
     found: dict[str, Any] = {}
-    for table in (data.get("adapters", {}).get(adapter_name), data.get("urls", {}).get(url)):
+    for table in tables:
         if table is None:
             continue
         if not isinstance(table, dict):
