@@ -9,7 +9,9 @@ stored. Portal metadata (lead stages, sources, user fields) is read in one ``bat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import contextlib
+import gc
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -69,6 +71,26 @@ class AdapterSettings:
     #: "exact": every lead's contact list (one extra batch per 50 linked leads when rows lack
     #: ``CONTACT_IDS``); "primary": only the primary ``CONTACT_ID`` the list rows carry.
     contact_links: str = "exact"
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Holds Python's cyclic garbage collector while one page of rows is mapped.
+
+    Mapping 2,500 rows allocates some 30,000 containers that all stay alive until the page is
+    handed over, so every collection the allocations trigger walks them (and promotes them,
+    making the full collections that walk every live row more frequent): a third of the
+    client's CPU on an export. Paused, the page costs one young collection afterwards. The
+    mapping holds no ``await``, so the pause is bounded by one page's mapping time.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _missing(entity: EntityKind, record_id: Any) -> NotFound:
@@ -223,7 +245,9 @@ class Bitrix24Adapter(Adapter):
         async for page in reader.pages(query.limit):
             exact = entity is EntityKind.LEAD and self.settings.contact_links == "exact"
             rows = await self._with_links(page) if exact else page
-            yield self._records(entity, rows, schema)
+            with collector_paused():
+                records = self._records(entity, rows, schema)
+            yield records
 
     # --- writing -----------------------------------------------------------------------
     def _unit(
