@@ -43,6 +43,7 @@ from unicrm.model import (
     ContactLink,
     CustomValue,
     EntityKind,
+    FrozenMap,
     Lead,
     Money,
     Record,
@@ -352,8 +353,8 @@ class RowMapper:
             origin=origin,
             created_at=parse_datetime(get("DATE_CREATE")),
             updated_at=parse_datetime(get("DATE_MODIFY")),
-            custom=custom,
-            extra=extra,
+            custom=FrozenMap(custom),
+            extra=FrozenMap(extra),
         )
         if self.is_lead:
             values.update(
