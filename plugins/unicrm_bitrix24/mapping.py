@@ -264,7 +264,7 @@ class RowMapper:
     def __init__(self, entity: EntityKind, schema: PortalSchema) -> None:
         self.entity = entity
         self.schema = schema
-        self._build = _Builder(RECORD_TYPES[entity])
+        self._build = _Builder(Lead if entity is EntityKind.LEAD else Contact)
         self.text_fields = tuple(TEXT_FIELDS[entity].items())
         self.id_fields = tuple(ID_FIELDS.items())
         self.is_lead = entity is EntityKind.LEAD

@@ -62,19 +62,19 @@ def _datetime(raw: Any) -> CustomValue:
 
 def _select(field: UserField) -> Reader:
     labels: dict[str, str] = {}
-    for option_id, label in field.options:
-        labels.setdefault(option_id, label)  # the first option with an id wins
+    for option_id, text in field.options:
+        labels.setdefault(option_id, text)  # the first option with an id wins
 
-    def label(raw: Any) -> str:
-        text = str(raw)
-        return labels.get(text) or text
+    def label_of(raw: Any) -> str:
+        option_id = str(raw)
+        return labels.get(option_id) or option_id
 
     if not field.multiple:
-        return label
+        return label_of
 
     def many(raw: Any) -> CustomValue:
         ids = raw if isinstance(raw, list) else [raw]
-        return tuple(label(i) for i in ids if not _empty(i))
+        return tuple(label_of(i) for i in ids if not _empty(i))
 
     return many
 
