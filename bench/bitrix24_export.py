@@ -9,6 +9,11 @@ draining 2/s; operating time) and some latency, seeds N leads, then exports them
 and prints rows/s of both, their ratio (target >= 2x) and the HTTP requests unicrm used per
 1,000 rows against the minimum (1,000 / 2,500 = 0.4; target <= 0.5).
 
+Served from its own process, the emulator's CPU time during each export is printed too (Linux):
+rows per emulator CPU second is the ceiling any client can reach against it, and busy% says how
+much of the export the server spent working. ``--rounds N`` repeats both exports N times,
+alternating, and prints the median of each (the machine is shared: single runs vary).
+
 Run: ``python bench/bitrix24_export.py --n 200000 --latency 20``.
 """
 
@@ -17,11 +22,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import attrs
 import httpx
 
 import unicrm
@@ -29,6 +36,8 @@ from unicrm.emulation import ServerThread, free_port
 from unicrm_bitrix24.emulator import Bitrix24Emulator
 
 ROWS_PER_REQUEST = 2500
+#: Seconds between exports, so the vendor bucket (50, draining 2/s) is empty for each.
+DRAIN = 25.0
 
 
 class CountingTransport(httpx.AsyncHTTPTransport):
@@ -43,7 +52,7 @@ class CountingTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
-def export_unicrm(url: str, limits: str, links: str) -> tuple[int, float, int]:
+def export_unicrm(url: str, limits: str, links: str) -> Run:
     transport = CountingTransport()
     crm = unicrm.connect(url, transport=transport, limits=limits, contact_links=links)
     crm.pipelines()  # portal metadata: not part of the export figure
@@ -52,27 +61,77 @@ def export_unicrm(url: str, limits: str, links: str) -> tuple[int, float, int]:
     rows = sum(1 for _ in crm.leads.all())
     elapsed = time.perf_counter() - started
     crm.close()
-    return rows, elapsed, transport.count - before
+    return Run(rows, elapsed, transport.count - before)
 
 
-def export_fast(url: str) -> tuple[int, float]:
+def export_fast(url: str) -> Run:
     import fast_bitrix24
 
     logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
     client = fast_bitrix24.Bitrix(url, verbose=False)
     started = time.perf_counter()
     rows = len(client.get_all("crm.lead.list"))
-    return rows, time.perf_counter() - started
+    return Run(rows, time.perf_counter() - started)
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run with the median rate (the middle one of an odd count)."""
+    return sorted(runs, key=lambda r: r.rate)[(len(runs) - 1) // 2]
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system) used so far by process ``pid`` (Linux ``/proc``), or None."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@attrs.frozen
+class Run:
+    """One export: rows, wall seconds, HTTP requests (unicrm only), server CPU seconds."""
+
+    rows: int
+    seconds: float
+    requests: int | None = None
+    server_cpu: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+    def server_note(self) -> str:
+        if self.server_cpu is None or self.server_cpu <= 0:
+            return ""
+        ceiling = self.rows / self.server_cpu
+        busy = 100 * self.server_cpu / self.seconds
+        return (
+            f"; emulator CPU {self.server_cpu:.1f} s ({busy:.0f}% busy, "
+            f"ceiling {ceiling:,.0f} rows/s)"
+        )
+
+
+def measured(server_pid: int | None, export: Callable[[], Run]) -> Run:
+    before = cpu_seconds(server_pid)
+    run = export()
+    after = cpu_seconds(server_pid)
+    used = after - before if before is not None and after is not None else None
+    return attrs.evolve(run, server_cpu=used)
 
 
 @contextlib.contextmanager
-def serving(args: argparse.Namespace) -> Iterator[str]:
-    """The webhook URL of a seeded emulator, served from a subprocess or a thread."""
+def serving(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
+    """The webhook URL of a seeded emulator (served from a subprocess or a thread) and the
+    serving process id when it has its own."""
     if args.server == "thread":
         emulator = Bitrix24Emulator(limits=args.limits, latency_ms=args.latency)
         emulator.seed(args.n)
         with ServerThread(emulator, port=free_port()) as server:
-            yield server.base_url.rstrip("/") + emulator.webhook_path
+            yield server.base_url.rstrip("/") + emulator.webhook_path, None
         return
     command = [
         sys.executable, "-m", "unicrm.cli", "sandbox", "bitrix24", "--port", str(free_port()),
@@ -88,7 +147,7 @@ def serving(args: argparse.Namespace) -> Iterator[str]:
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            yield hook
+            yield hook, server.pid
         finally:
             server.terminate()
 
@@ -109,30 +168,48 @@ def main() -> None:
         help="serve the emulator from its own process (like a remote portal: the server's CPU"
         " is not the client's) or from a thread of this one",
     )
+    parser.add_argument("--rounds", type=int, default=1, help="alternate runs; medians")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    with serving(args) as hook:
+    with serving(args) as (hook, pid):
         print(f"seeded {args.n:,} leads in {time.perf_counter() - started:.1f} s ({args.server})")
         plan = "standard" if args.limits == "vendor" else "off"
-        rows, elapsed, requests = export_unicrm(
-            hook.replace("http://", "bitrix24+http://"), plan, args.links
+        ours_runs: list[Run] = []
+        theirs_runs: list[Run] = []
+        for round_no in range(max(1, args.rounds)):
+            if round_no:
+                time.sleep(DRAIN)
+            url = hook.replace("http://", "bitrix24+http://")
+            run = measured(pid, lambda: export_unicrm(url, plan, args.links))  # noqa: B023
+            ours_runs.append(run)
+            if args.rounds > 1:
+                print(f"  round {round_no + 1}: unicrm {run.rate:,.0f} rows/s{run.server_note()}")
+            if not args.skip_fast:
+                time.sleep(DRAIN)
+                run = measured(pid, lambda: export_fast(hook))
+                theirs_runs.append(run)
+                if args.rounds > 1:
+                    print(f"  round {round_no + 1}: fast-bitrix24 {run.rate:,.0f} rows/s")
+        ours = median_run(ours_runs)
+        requests = ours.requests or 0
+        per_1000 = requests * 1000 / max(ours.rows, 1)
+        label = "median of " + str(len(ours_runs)) if len(ours_runs) > 1 else "one run"
+        print(
+            f"unicrm ({args.links} links): {ours.rows:,} rows in {ours.seconds:.1f} s = "
+            f"{ours.rate:,.0f} rows/s ({label}){ours.server_note()}"
         )
-        ours = rows / elapsed
-        per_1000 = requests * 1000 / max(rows, 1)
-        print(f"unicrm ({args.links} links): {rows:,} rows in {elapsed:.1f} s = {ours:,.0f} rows/s")
         print(
             f"requests:      {requests} = {per_1000:.3f} per 1,000 rows "
             f"(minimum {1000 / ROWS_PER_REQUEST:.1f}, target <= 0.5)"
         )
-        if not args.skip_fast:
-            time.sleep(25)  # let the vendor bucket drain between the two runs
-            fast_rows, fast_elapsed = export_fast(hook)
-            theirs = fast_rows / fast_elapsed
+        if theirs_runs:
+            theirs = median_run(theirs_runs)
             print(
-                f"fast-bitrix24: {fast_rows:,} rows in {fast_elapsed:.1f} s = {theirs:,.0f} rows/s"
+                f"fast-bitrix24: {theirs.rows:,} rows in {theirs.seconds:.1f} s = "
+                f"{theirs.rate:,.0f} rows/s ({label}){theirs.server_note()}"
             )
-            print(f"ratio:         {ours / theirs:.2f}x (target >= 2x)")
+            print(f"ratio:         {ours.rate / theirs.rate:.2f}x (target >= 2x)")
 
 
 if __name__ == "__main__":
