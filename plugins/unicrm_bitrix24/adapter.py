@@ -23,7 +23,13 @@ from unicrm.query import Node
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS, PAGE_SIZE, bitrix24_capabilities
 from unicrm_bitrix24.client import BatchResult, Envelope, command
 from unicrm_bitrix24.compiler import ListQuery, compile_list
-from unicrm_bitrix24.mapping import bindings, links_from_bindings, row_mapper, to_wire
+from unicrm_bitrix24.mapping import (
+    bindings,
+    links_from_bindings,
+    projected_select,
+    row_mapper,
+    to_wire,
+)
 from unicrm_bitrix24.reading import KeysetReader
 from unicrm_bitrix24.schema import (
     UF_PREFIX,
@@ -71,6 +77,14 @@ class AdapterSettings:
     #: "exact": every lead's contact list (one extra batch per 50 linked leads when rows lack
     #: ``CONTACT_IDS``); "primary": only the primary ``CONTACT_ID`` the list rows carry.
     contact_links: str = "exact"
+
+
+@attrs.frozen
+class Projected:
+    """A list read that selects only the keys a projection (``only(...)``) needs."""
+
+    query: ListQuery
+    select: tuple[str, ...]
 
 
 @contextlib.contextmanager
@@ -225,12 +239,23 @@ class Bitrix24Adapter(Adapter):
         limit: int | None = None,
         fields: frozenset[str] | None = None,
     ) -> VendorRequest:
-        return compile_list(entity, predicate, await self.schema(), order=order, limit=limit)
+        schema = await self.schema()
+        request = compile_list(entity, predicate, schema, order=order, limit=limit)
+        select = projected_select(entity, fields, schema) if fields is not None else None
+        if select is None:
+            return request
+        return attrs.evolve(
+            request,
+            params=request.params.set("select", list(select)),
+            payload=Projected(request.payload, select),
+        )
 
     async def fetch(
         self, entity: EntityKind, request: VendorRequest
     ) -> AsyncIterator[list[Record]]:
-        query: ListQuery = request.payload
+        projected = request.payload if isinstance(request.payload, Projected) else None
+        query: ListQuery = projected.query if projected else request.payload
+        select = projected.select if projected else SELECT[entity]
         if query.never:
             return
         schema = await self.schema()
@@ -238,7 +263,7 @@ class Bitrix24Adapter(Adapter):
             self.client,
             query.method,
             query.filter,
-            SELECT[entity],
+            select,
             concurrency=self.settings.concurrency,
             batchable=query.batchable,
         )

@@ -386,6 +386,52 @@ def from_wire(entity: EntityKind, row: Mapping[str, Any], schema: PortalSchema) 
     return row_mapper(entity, schema)(row)
 
 
+# --- projection ----------------------------------------------------------------------------
+#: Query field -> the vendor keys a list row needs for it (besides the entity's text fields).
+FIELD_KEYS: Mapping[str, tuple[str, ...]] = {
+    "id": ("ID",),
+    "responsible_id": ("ASSIGNED_BY_ID",),
+    "company_id": ("COMPANY_ID",),
+    "phones": ("PHONE",),
+    "emails": ("EMAIL",),
+    "amount": ("OPPORTUNITY", "CURRENCY_ID"),
+    "currency": ("OPPORTUNITY", "CURRENCY_ID"),
+    "stage.id": ("STATUS_ID", "STATUS_SEMANTIC_ID"),
+    "stage.pipeline_id": ("STATUS_ID", "STATUS_SEMANTIC_ID"),
+    "stage.semantic": ("STATUS_ID", "STATUS_SEMANTIC_ID"),
+    "contact_ids": ("CONTACT_ID", "CONTACT_IDS"),
+    "origin": ("ORIGINATOR_ID", "ORIGIN_ID"),
+    "created_at": ("DATE_CREATE",),
+    "updated_at": ("DATE_MODIFY",),
+    "closed_at": ("DATE_CLOSED",),
+    "tags": (),  # no place on Bitrix24: always empty
+}
+CUSTOM_FIELD = "custom."
+
+
+def projected_select(
+    entity: EntityKind, fields: frozenset[str], schema: PortalSchema
+) -> tuple[str, ...] | None:
+    """The list ``select`` that carries ``fields`` (query field names), or None when one of
+    them needs whole rows. Fewer keys make every row cheaper to serve, send and map."""
+    keys: dict[str, None] = {"ID": None}
+    text = TEXT_FIELDS[entity]
+    for name in sorted(fields):
+        if name in text:
+            found: tuple[str, ...] = (text[name],)
+        elif name in FIELD_KEYS:
+            found = FIELD_KEYS[name]
+        elif name == "company_title":
+            found = ()  # contacts have none
+        elif name.startswith(CUSTOM_FIELD):
+            field = schema.field_by_key(entity, name[len(CUSTOM_FIELD) :])
+            found = (field.name,) if field is not None else ()
+        else:
+            return None
+        keys.update(dict.fromkeys(found))
+    return tuple(keys)
+
+
 # --- writing -----------------------------------------------------------------------------
 def _refuse(record: Record, field: str, why: str) -> ValidationError:
     return ValidationError(
@@ -512,6 +558,7 @@ def links_differ(lead: Lead, current: Sequence[ContactLink]) -> bool:
 
 
 __all__ = [
+    "FIELD_KEYS",
     "MAPPED",
     "ORIGINATOR",
     "WRITABLE_EXTRA",
@@ -519,6 +566,7 @@ __all__ = [
     "RowMapper",
     "from_wire",
     "links_from_bindings",
+    "projected_select",
     "row_mapper",
     "to_wire",
 ]
