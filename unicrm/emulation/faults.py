@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from collections.abc import Sequence
 
 #: Every fault kind an emulator understands.
@@ -61,6 +62,8 @@ class FaultPicker:
         self.kinds = chosen
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        #: how many of each kind were handed out (tests check that faults really happened)
+        self.injected: Counter[str] = Counter()
 
     def pick(self) -> str | None:
         """Return the fault for the next request, or ``None`` to serve it normally."""
@@ -69,7 +72,9 @@ class FaultPicker:
         with self._lock:
             if self._rng.random() >= self.rate:
                 return None
-            return self._rng.choice(self.kinds)
+            kind = self._rng.choice(self.kinds)
+            self.injected[kind] += 1
+            return kind
 
     def __repr__(self) -> str:
         return f"FaultPicker(rate={self.rate!r}, kinds={self.kinds!r})"

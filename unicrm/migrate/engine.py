@@ -29,9 +29,9 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -68,6 +68,7 @@ from unicrm.model import (
 )
 from unicrm.query import F
 
+T = TypeVar("T")
 ORDER = (EntityKind.CONTACT, EntityKind.LEAD)
 #: Errors after which the same write may simply be tried again.
 TRANSIENT: tuple[type[UnicrmError], ...] = (
@@ -76,6 +77,8 @@ TRANSIENT: tuple[type[UnicrmError], ...] = (
     ServerError,
     InvalidResponse,
 )
+#: Set-up errors worth another attempt (a "field exists" refusal only on a repeat).
+SET_UP_RETRY: tuple[type[UnicrmError], ...] = (*TRANSIENT, ValidationError)
 #: Model fields that never become "lacked" (the engine needs them, or they are structure).
 STRUCTURAL = frozenset({"id", "origin", "custom", "stage", "contacts", "extra", "raw", "vendor"})
 NOTE_FIELD = CustomFieldDef(key="UNICRM_NOTE", label="unicrm migration note", type="text")
@@ -194,8 +197,8 @@ class Engine:
     # --- set-up ----------------------------------------------------------------------------
     async def prepare(self) -> None:
         """Schemas, the effective mapping, custom fields to create, the delta bound."""
-        source_schema = await load_schema(self.source)
-        self.target_schema = await load_schema(self.target)
+        source_schema = await self._retrying(lambda: load_schema(self.source))
+        self.target_schema = await self._retrying(lambda: load_schema(self.target))
         mapping = self.options.mapping or auto_mapping(source_schema, self.target_schema)
         for entity in EntityKind:
             declared = self.target.capabilities.cannot_store(entity)
@@ -221,6 +224,17 @@ class Engine:
                 await self._ensure_note_field(EntityKind.LEAD)
             self._save_mapping()
 
+    async def _retrying(self, make: Callable[[], Awaitable[T]]) -> T:
+        """``await make()``, again after transient failures (reads only: nothing to look up)."""
+        for attempt in range(self.options.max_attempts):
+            try:
+                return await make()
+            except TRANSIENT:
+                if attempt + 1 == self.options.max_attempts:
+                    raise
+                await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _save_mapping(self) -> None:
         if self.ledger is not None and not self.options.dry_run:
             self.ledger.set_meta("mapping", dumps(self.mapping))
@@ -234,28 +248,41 @@ class Engine:
             wanted = {s: r for s, r in self.mapping.rules(entity).items() if r.create}
             if not wanted:
                 continue
-            collection = self.target.collection(entity)
-            existing: dict[str, CustomFieldDef] = {}
-            for field in await collection.custom_fields():
-                existing.setdefault(field.label.casefold(), field)
-            found: dict[str, CustomFieldDef | None] = {
-                s: existing.get((r.label or s).casefold()) for s, r in wanted.items()
-            }
-            missing = [s for s, f in found.items() if f is None]
-            created = await collection.create_custom_fields(
-                [wanted[s].definition() for s in missing]
-            )
-            for source, new in zip(missing, created, strict=True):
-                found[source] = new
-                self.report.decisions.setdefault("created_fields", []).append(
-                    f"{entity}.{new.key} ({new.label})"
-                )
-            for source, target in found.items():
-                assert target is not None
+            fields = await self._fields_by_label(entity, [r.definition() for r in wanted.values()])
+            for source, target in zip(wanted, fields, strict=True):
                 self.mapping = self.mapping.with_field_target(entity, source, target.key)
                 self.report.decisions["fields"][f"{entity}.{source}"] = (
                     f"{target.key} (created)" if target.key else "create"
                 )
+
+    async def _fields_by_label(
+        self, entity: EntityKind, definitions: Sequence[CustomFieldDef]
+    ) -> list[CustomFieldDef]:
+        """The target's field of each definition's label, creating the missing ones.
+
+        Safe to repeat after a failure that may have landed (a timeout, a 5xx): each attempt
+        reads the fields again, and a "field exists" refusal on a repeat is followed by
+        another read rather than reported.
+        """
+        collection = self.target.collection(entity)
+        for attempt in range(self.options.max_attempts):
+            try:
+                existing: dict[str, CustomFieldDef] = {}
+                for field in await collection.custom_fields():
+                    existing.setdefault(field.label.casefold(), field)
+                missing = [d for d in definitions if d.label.casefold() not in existing]
+                for new in await collection.create_custom_fields(missing) if missing else ():
+                    existing.setdefault(new.label.casefold(), new)
+                    self.report.decisions.setdefault("created_fields", []).append(
+                        f"{entity}.{new.key} ({new.label})"
+                    )
+                return [existing[d.label.casefold()] for d in definitions]
+            except SET_UP_RETRY as exc:
+                repeat = attempt > 0 or not isinstance(exc, ValidationError)
+                if not repeat or attempt + 1 == self.options.max_attempts:
+                    raise
+                await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _ensure_note_field(self, entity: EntityKind) -> None:
         """The target lacks comments: move notes into a custom text field if possible."""
@@ -265,13 +292,9 @@ class Engine:
         if not self.target_schema.can_create_fields:
             self.report.warn("the target has no comments and no custom fields: notes are dropped")
             return
-        keys = {}
-        for kind in EntityKind:
-            existing = await self.target.collection(kind).custom_fields()
-            found = next((f for f in existing if f.label == NOTE_FIELD.label), None)
-            if found is None:
-                found = await self.target.collection(kind).create_custom_field(NOTE_FIELD)
-            keys[kind] = found.key
+        keys = {
+            kind: (await self._fields_by_label(kind, [NOTE_FIELD]))[0].key for kind in EntityKind
+        }
         if len(set(keys.values())) != 1:
             self.report.warn(f"note fields differ per entity: {keys}; using the {entity} one")
         self.mapping = attrs.evolve(self.mapping, note_field=f"custom.{keys[entity]}")

@@ -115,6 +115,11 @@ class Bitrix24Emulator:
             raise ValueError(f"limits must be one of {_LIMIT_MODES}, got {value!r}")
         self._limits = value
 
+    @property
+    def faults(self) -> FaultPicker:
+        """The fault switch in use (its ``injected`` counts what was handed out)."""
+        return self._faults
+
     def set_faults(self, rate: float, kinds: Sequence[str] | None = None) -> None:
         """Fail ``rate`` of the requests with faults drawn from ``kinds`` (all by default)."""
         self._faults = FaultPicker(rate, kinds, self.random_seed)
