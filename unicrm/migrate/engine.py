@@ -77,7 +77,7 @@ TRANSIENT: tuple[type[UnicrmError], ...] = (
     ServerError,
     InvalidResponse,
 )
-#: Set-up errors worth another attempt (a "field exists" refusal only on a repeat).
+#: Set-up errors worth another attempt (a refused field key is proposed again differently).
 SET_UP_RETRY: tuple[type[UnicrmError], ...] = (*TRANSIENT, ValidationError)
 #: Model fields that never become "lacked" (the engine needs them, or they are structure).
 STRUCTURAL = frozenset({"id", "origin", "custom", "stage", "contacts", "extra", "raw", "vendor"})
@@ -261,16 +261,19 @@ class Engine:
         """The target's field of each definition's label, creating the missing ones.
 
         Safe to repeat after a failure that may have landed (a timeout, a 5xx): each attempt
-        reads the fields again, and a "field exists" refusal on a repeat is followed by
-        another read rather than reported.
+        reads the fields again first. A refusal (``ValidationError``) is usually a proposed
+        key taken by a field the neutral model cannot see (a Bitrix24 money field
+        ``UF_CRM_BUDGET``): the next attempt proposes ``KEY_2``, ``KEY_3`` ... (the key is only
+        a proposal; the label is what the mapping matches).
         """
         collection = self.target.collection(entity)
+        wanted = {d.label.casefold(): d for d in definitions}
         for attempt in range(self.options.max_attempts):
             try:
                 existing: dict[str, CustomFieldDef] = {}
                 for field in await collection.custom_fields():
                     existing.setdefault(field.label.casefold(), field)
-                missing = [d for d in definitions if d.label.casefold() not in existing]
+                missing = [d for label, d in wanted.items() if label not in existing]
                 for new in await collection.create_custom_fields(missing) if missing else ():
                     existing.setdefault(new.label.casefold(), new)
                     self.report.decisions.setdefault("created_fields", []).append(
@@ -278,9 +281,14 @@ class Engine:
                     )
                 return [existing[d.label.casefold()] for d in definitions]
             except SET_UP_RETRY as exc:
-                repeat = attempt > 0 or not isinstance(exc, ValidationError)
-                if not repeat or attempt + 1 == self.options.max_attempts:
+                if attempt + 1 == self.options.max_attempts:
                     raise
+                if isinstance(exc, ValidationError):
+                    wanted = {
+                        label: attrs.evolve(d, key=f"{_base_key(d.key)}_{attempt + 2}")
+                        for label, d in wanted.items()
+                    }
+                    continue
                 await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -718,6 +726,12 @@ def _named_fields(error: ValidationError, record: Record) -> set[str]:
             if segment == name or (name.endswith("_id") and segment.startswith(stem + "_")):
                 found.add(name)
     return found
+
+
+def _base_key(key: str) -> str:
+    """``BUDGET_3`` -> ``BUDGET`` (the key :meth:`Engine._fields_by_label` first proposed)."""
+    stem, _, number = key.rpartition("_")
+    return stem if stem and number.isdigit() else key
 
 
 def _fractional(record: Record) -> bool:

@@ -122,6 +122,37 @@ async def test_amocrm_to_memory_and_back_to_amocrm(
     await src.aclose()
 
 
+async def test_bitrix24_to_memory_and_memory_with_long_texts_to_bitrix24(
+    store_names: Any, seed: Any, tmp_path: Path
+) -> None:
+    with Box("bitrix24", seed=120, limits="off", random_seed=8) as portal:
+        src = portal.connect_unlimited()
+        mem = unicrm.connect_async(f"memory://{store_names[1]}")
+        with Ledger(tmp_path / "a.db") as ledger:
+            report = await _migrate(src, mem, ledger)
+            assert report.state == "complete", report.errors
+            result = await verify(src, mem, ledger=ledger, source_label="src")
+        assert result.differences == 0, result.as_dict()
+        assert result.counts["lead"]["source"] == result.counts["lead"]["target"] == 120
+        await src.aclose()
+    # memory (long unicode texts, no phones, select values, fractional amounts) -> a fresh
+    # portal, which holds long comments, fractions and several currencies as they are
+    edge = unicrm.connect_async(f"memory://{store_names[0]}")
+    await seed(edge, contacts=20, leads=30, long_texts=True)
+    with Box("bitrix24", seed=0, limits="off") as target:
+        dst = target.connect_unlimited()
+        with Ledger(tmp_path / "b.db") as ledger:
+            report = await migrate(
+                edge, dst, ledger=ledger, source_label="edge", target_label="b24"
+            )
+            assert report.state == "complete", report.errors
+            result = await verify(edge, dst, ledger=ledger, source_label="edge")
+        assert result.differences == 0, result.as_dict()
+        long_ones = [c for c in await dst.contacts.all().to_list() if len(c.comments or "") > 5000]
+        assert len(long_ones) == 1
+        await dst.aclose()
+
+
 @pytest.mark.parametrize(
     ("source", "target"),
     [
