@@ -2,9 +2,11 @@
 
 Reads are compiled by :mod:`unicrm_bitrix24.compiler`, streamed by the keyset reader
 (:mod:`unicrm_bitrix24.reading`: 2,500 rows per request, parallel ID ranges) and mapped by
-:mod:`unicrm_bitrix24.mapping`. Writes go 50 commands per ``batch``
-(:mod:`unicrm_bitrix24.writing`) and are read back in batches, so callers get records as
-stored. Portal metadata (lead stages, sources, user fields) is read in one ``batch`` and cached.
+:mod:`unicrm_bitrix24.mapping` (one :class:`~unicrm_bitrix24.mapping.RowMapper` per portal
+snapshot). A projection (``only(...)``) selects just the vendor keys it needs. Writes go 50
+commands per ``batch`` (:mod:`unicrm_bitrix24.writing`) and are read back in batches, so
+callers get records as stored. Portal metadata (lead stages, sources, user fields) is read in
+one ``batch`` and cached.
 """
 
 from __future__ import annotations
