@@ -64,13 +64,19 @@ class TokenBucket:
 
     def _refill(self) -> None:
         now = self._clock()
+        if now <= self._stamp:
+            return  # paused: refilling starts when the pause ends
         self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
     def pause(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (e.g. after the vendor refused a request)."""
+        """Send nothing for ``seconds`` (e.g. after the vendor refused a request), then one
+        request at once and the rest at the rate: nothing accrues during the pause, so its
+        end is not a burst into a vendor that just refused us."""
+        self._refill()
         self._paused_until = max(self._paused_until, self._clock() + seconds)
-        self._tokens = min(self._tokens, 0.0)
+        self._tokens = min(self._tokens, 1.0)
+        self._stamp = max(self._stamp, self._paused_until)
 
     def drain(self, tokens: float) -> None:
         """Take ``tokens`` without waiting (the server says we used more than we thought)."""

@@ -76,15 +76,17 @@ def test_pause_and_drain() -> None:
     limiter, time = bucket(rate=1, burst=5)
 
     async def go() -> None:
-        limiter.pause(4)  # empties the bucket and holds everything for 4 s
+        limiter.pause(4)  # holds everything for 4 s, then one request at once
         await limiter.acquire()
         assert time.now - 1000 == pytest.approx(4.0)
-        # 4 s of refill gave 4 tokens; one was taken: 3 left. The server says we used 10
-        # more than we thought: -7, so the next request waits 8 s.
+        await limiter.acquire()  # nothing accrued during the pause: the next waits 1/rate
+        assert time.now - 1000 == pytest.approx(5.0)
+        # The server says we used 10 more than we thought: 0 - 10 = -10 tokens, so the next
+        # request waits 11 s.
         start = time.now
         limiter.drain(10)
         await limiter.acquire()
-        assert time.now - start == pytest.approx(8.0)
+        assert time.now - start == pytest.approx(11.0)
 
     asyncio.run(go())
 
