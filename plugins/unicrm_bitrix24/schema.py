@@ -52,6 +52,9 @@ UF_TYPES: Mapping[str, CustomFieldType] = {
     "datetime": CustomFieldType.DATETIME,
     "enumeration": CustomFieldType.SELECT,
     "url": CustomFieldType.URL,
+    # "443000|RUB": amount and currency in one string, read and written as that text (a
+    # migration then carries it whole instead of dropping it with the vendor's extras)
+    "money": CustomFieldType.TEXT,
 }
 #: Neutral type -> ``USER_TYPE_ID`` for ``crm.*.userfield.add``.
 UF_TYPE_OF: Mapping[CustomFieldType, str] = {

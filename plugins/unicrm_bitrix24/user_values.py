@@ -11,6 +11,7 @@ wrong type is a :class:`~unicrm.errors.ValidationError`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +25,10 @@ VENDOR = "bitrix24"
 TRUE = frozenset({"1", "Y", "y", "true", "True"})
 #: A one-argument reader of raw values of one user field.
 Reader = Callable[[Any], CustomValue]
+
+
+#: A money user field's text: ``"443000|RUB"``, ``"99.50|USD"``.
+MONEY = re.compile(r"-?\d+(\.\d+)?\|[A-Z]{3}")
 
 
 def _empty(raw: Any) -> bool:
@@ -83,6 +88,7 @@ def _select(field: UserField) -> Reader:
 READERS: Mapping[str, Callable[[UserField], Reader]] = {
     "string": lambda field: _text,
     "url": lambda field: _text,
+    "money": lambda field: _text,
     "integer": lambda field: _number,
     "double": lambda field: _number,
     "date": lambda field: _date,
@@ -167,6 +173,8 @@ def write_value(value: CustomValue, field: UserField) -> Any:
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             raise _bad(field, value)
         return value.isoformat()
+    if kind == "money" and not (isinstance(value, str) and MONEY.fullmatch(value)):
+        raise _bad(field, value)
     if not isinstance(value, str):
         raise _bad(field, value)
     return value

@@ -46,7 +46,7 @@ from unicrm.errors import (
     UnicrmError,
     ValidationError,
 )
-from unicrm.migrate.automap import Schema, auto_mapping, stage_key
+from unicrm.migrate.automap import Schema, auto_mapping, compatible, stage_key
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import Mapping, dumps, loads
 from unicrm.migrate.report import MigrationReport
@@ -270,9 +270,12 @@ class Engine:
         wanted = {d.label.casefold(): d for d in definitions}
         for attempt in range(self.options.max_attempts):
             try:
+                # by label, among the fields whose type can hold the values as they are
                 existing: dict[str, CustomFieldDef] = {}
                 for field in await collection.custom_fields():
-                    existing.setdefault(field.label.casefold(), field)
+                    want = wanted.get(field.label.casefold())
+                    if want is not None and compatible(want.type, field.type):
+                        existing.setdefault(field.label.casefold(), field)
                 missing = [d for label, d in wanted.items() if label not in existing]
                 for new in await collection.create_custom_fields(missing) if missing else ():
                     existing.setdefault(new.label.casefold(), new)

@@ -237,3 +237,19 @@ def test_update_replaces_phones_exactly(lead: Lead, new: list[Phone]) -> None:
             by_id[entry["ID"]].update(entry)
     result = [Phone(e["VALUE"], e["VALUE_TYPE"].lower()) for e in [*by_id.values(), *added]]
     assert result == list(new)
+
+
+def test_money_user_fields_read_and_write_as_amount_and_currency_text() -> None:
+    from unicrm_bitrix24.schema import UserField
+    from unicrm_bitrix24.user_values import read_value, write_value
+
+    budget = UserField("UF_CRM_BUDGET", "money", label="Budget")
+    definition = budget.definition()
+    assert definition is not None and definition.type == "text"  # visible, so migrated
+    assert read_value("443000|RUB", budget) == "443000|RUB"
+    assert read_value("", budget) is None
+    assert write_value("99.50|USD", budget) == "99.50|USD"
+    assert write_value(None, budget) == ""
+    for bad in ("99.50", "USD|99", "12|usd", 12):
+        with pytest.raises(ValidationError, match="UF_CRM_BUDGET"):
+            write_value(bad, budget)
