@@ -77,8 +77,36 @@ def midnight(ts: int) -> int:
     return int(moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
 
 
+#: portal-zone day number -> ``"YYYY-MM-DDT"``, and second of the day -> ``"HH:MM:SS+03:00"``:
+#: answers render hundreds of thousands of dates, most of them on a few thousand days.
+_DAY_TEXT: dict[int, str] = {}
+_CLOCK_TEXT: dict[int, str] = {}
+_DAY_CACHE_MAX = 200_000
+_OFFSET_SECONDS = int(PORTAL_TZ.utcoffset(None).total_seconds())
+
+
+def _render_slow(ts: int) -> str:
+    return datetime.fromtimestamp(ts, PORTAL_TZ).isoformat()
+
+
 def render(ts: int | float | None) -> str:
-    """Unix seconds -> ``"2024-05-23T18:18:25+03:00"``; empty -> ``""``."""
+    """Unix seconds -> ``"2024-05-23T18:18:25+03:00"``; empty -> ``""``.
+
+    The same text as ``datetime.fromtimestamp(ts, PORTAL_TZ).isoformat()``, assembled from
+    cached day and time-of-day parts (the portal zone has a fixed offset).
+    """
     if ts is None:
         return ""
-    return datetime.fromtimestamp(int(ts), PORTAL_TZ).isoformat()
+    seconds = int(ts)
+    day, clock = divmod(seconds + _OFFSET_SECONDS, 86400)
+    day_text = _DAY_TEXT.get(day)
+    if day_text is None:
+        text = _render_slow(seconds)  # raises as datetime does for out-of-range moments
+        if len(_DAY_TEXT) < _DAY_CACHE_MAX:
+            _DAY_TEXT[day] = text[:11]
+        _CLOCK_TEXT[clock] = text[11:]
+        return text
+    clock_text = _CLOCK_TEXT.get(clock)
+    if clock_text is None:
+        clock_text = _CLOCK_TEXT[clock] = _render_slow(seconds)[11:]
+    return day_text + clock_text
