@@ -22,31 +22,32 @@ from unicrm_bitrix24.emulator.fields import (
 )
 from unicrm_bitrix24.emulator.filters import compile_filter, compile_order
 from unicrm_bitrix24.emulator.params import as_list, intval, pick, truthy
+from unicrm_bitrix24.emulator.render import RowShape, row_shape
 from unicrm_bitrix24.emulator.store import EntitySchema, Store
-from unicrm_bitrix24.emulator.wire import (
-    DROP,
-    coerce_field,
-    coerce_user_field,
-    render_user_field,
-    renderer,
-)
+from unicrm_bitrix24.emulator.wire import DROP, coerce_field, coerce_user_field
 
 PAGE = 50
 STAGES = {s.status_id: s for s in STATUSES if s.entity_id == "STATUS"}
 STAGE_SORTS = {code: s.sort for code, s in STAGES.items()}
 _IMOL_TYPES = frozenset({"OPENLINE", "IMOL"})
+_NO_FM: dict[str, list[dict[str, Any]]] = {}
+_SHAPES_KEPT = 256
 
 
 # -- select ---------------------------------------------------------------------------------
-def resolve_select(schema: EntitySchema, raw: Any) -> tuple[list[Field], list[str], list[str]]:
-    """``select`` -> (standard column fields, user field codes, multifield types).
+def _wanted(raw: Any) -> tuple[str, ...]:
+    wanted = tuple(str(v).strip().upper() for v in as_list(raw) if isinstance(v, (str, int)))
+    return wanted or ("*", "UF_*")
+
+
+def _resolve(
+    schema: EntitySchema, wanted: tuple[str, ...]
+) -> tuple[list[Field], list[str], list[str]]:
+    """``select`` entries -> (standard column fields, user field codes, multifield types).
 
     Empty means ``*`` + ``UF_*``; ``*`` never brings multifields; unknown entries are ignored;
     ``ID`` is always there.
     """
-    wanted = [str(v).strip().upper() for v in as_list(raw) if isinstance(v, (str, int))]
-    if not wanted:
-        wanted = ["*", "UF_*"]
     names: set[str] = {"ID"}
     ufs: set[str] = set()
     fms: set[str] = set()
@@ -69,25 +70,27 @@ def resolve_select(schema: EntitySchema, raw: Any) -> tuple[list[Field], list[st
     )
 
 
-def _render(  # noqa: PLR0917 - one row, rendered once per call
-    schema: EntitySchema,
-    row: dict[str, Any],
-    plan: list[tuple[str, Callable[[Any], Any]]],
-    ufs: list[str],
-    fm: dict[str, list[dict[str, Any]]],
-    fm_types: list[str],
-    *,
-    full: bool,
-) -> dict[str, Any]:
-    out = {code: render(row[code]) for code, render in plan}
-    for t in fm_types:
-        if fm.get(t):
-            out[t] = fm[t]
-    for code in ufs:
-        uf = schema.user_field(code)
-        assert uf is not None
-        out[code] = render_user_field(uf, row[code], full=full)
-    return out
+def select_shape(schema: EntitySchema, raw: Any) -> RowShape:
+    """The row shape of a ``list`` call's ``select`` (resolved once per schema snapshot)."""
+    key = ("list", _wanted(raw))
+    shape: RowShape | None = schema.derived.get(key)
+    if shape is None:
+        fields, ufs, fm_types = _resolve(schema, key[1])
+        user_fields = [u for u in schema.user_fields if u.code in set(ufs)]
+        if len(schema.derived) >= _SHAPES_KEPT:
+            schema.derived.clear()  # many distinct selects: start over rather than grow
+        shape = schema.derived[key] = row_shape(fields, user_fields, fm_types, full=False)
+    return shape
+
+
+def full_shape(schema: EntitySchema) -> RowShape:
+    """The row shape of ``get``: every column, every user field, every multifield."""
+    shape: RowShape | None = schema.derived.get("get")
+    if shape is None:
+        shape = schema.derived["get"] = row_shape(
+            schema.column_fields(), schema.user_fields, MULTIFIELDS, full=True
+        )
+    return shape
 
 
 # -- list ----------------------------------------------------------------------------------
@@ -96,14 +99,14 @@ def list_entities(entity: str, call: Call) -> Outcome:
     p = call.params
     where, wparams = compile_filter(schema, pick(p, "filter", "arFilter"))
     order = compile_order(schema, pick(p, "order", "arOrder"), STAGE_SORTS)
-    fields, ufs, fm_types = resolve_select(schema, pick(p, "select", "arSelect"))
-    cols = ", ".join(f'{schema.table}."{c}"' for c in [f.code for f in fields] + ufs)
+    shape = select_shape(schema, pick(p, "select", "arSelect"))
+    cols = ", ".join(f'{schema.table}."{c}"' for c in shape.columns)
     base = f"SELECT {cols} FROM {schema.table} WHERE {where} ORDER BY {order}"
     start = intval(pick(p, "start"))
     total: int
     nxt: int | None = None
     if start < 0:
-        rows = call.store.query(base + f" LIMIT {PAGE}", wparams)
+        rows = call.store.rows(base + f" LIMIT {PAGE}", wparams)
         total = 0
     else:
         total = int(
@@ -112,15 +115,16 @@ def list_entities(entity: str, call: Call) -> Outcome:
         page = start // PAGE + 1
         if (page - 1) * PAGE >= total:
             page = 1  # out of range: Bitrix navigation falls back to the first page
-        rows = call.store.query(base + f" LIMIT {PAGE} OFFSET {(page - 1) * PAGE}", wparams)
+        rows = call.store.rows(base + f" LIMIT {PAGE} OFFSET {(page - 1) * PAGE}", wparams)
         if page * PAGE < total:
             nxt = page * PAGE
-    plan = [(f.code, renderer(f)) for f in fields]
-    dict_rows = [dict(r) for r in rows]
-    fm = call.store.fm_rows(entity, [r["ID"] for r in dict_rows], fm_types) if fm_types else {}
-    result = [
-        _render(schema, r, plan, ufs, fm.get(r["ID"], {}), fm_types, full=False) for r in dict_rows
-    ]
+    render = shape.render
+    if shape.fm_types and rows:
+        id_at = shape.id_index
+        fm = call.store.fm_rows(entity, [r[id_at] for r in rows], shape.fm_types)
+        result = [render(r, fm.get(r[id_at], _NO_FM)) for r in rows]
+    else:
+        result = [render(r) for r in rows]
     return Outcome(result, total=total, next=nxt)
 
 
@@ -143,20 +147,12 @@ def _existing(store: Store, entity: str, row_id: int) -> dict[str, Any]:
 
 
 def read_full(store: Store, entity: str, row_id: int) -> dict[str, Any] | None:
-    schema = store.schema(entity)
+    shape = full_shape(store.schema(entity))
     row = store.get(entity, row_id)
     if row is None:
         return None
-    fm = store.fm_rows(entity, [row_id]).get(row_id, {})
-    return _render(
-        schema,
-        row,
-        [(f.code, renderer(f)) for f in schema.column_fields()],
-        [u.code for u in schema.user_fields],
-        fm,
-        list(MULTIFIELDS),
-        full=True,
-    )
+    fm = store.fm_rows(entity, [row_id]).get(row_id, _NO_FM)
+    return shape.render([row[c] for c in shape.columns], fm)
 
 
 def get_entity(entity: str, call: Call) -> Outcome:

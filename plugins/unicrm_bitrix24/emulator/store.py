@@ -41,6 +41,9 @@ class EntitySchema:
     user_fields: tuple[UserField, ...]
     _field_index: dict[str, Field] = attrs.field(init=False, repr=False, eq=False)
     _uf_index: dict[str, UserField] = attrs.field(init=False, repr=False, eq=False)
+    #: values derived from this snapshot once and reused by every call (resolved selects,
+    #: row shapes); dropped with the snapshot when a user field changes
+    derived: dict[Any, Any] = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_field_index", {f.code: f for f in self.fields})
@@ -268,6 +271,16 @@ class Store:
         with self.lock:
             return self.db.execute(sql, list(params)).fetchall()
 
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Like :meth:`query`, as plain tuples (cheaper for bulk reads)."""
+        with self.lock:
+            cursor = self.db.cursor()
+            cursor.row_factory = None
+            try:
+                return cursor.execute(sql, list(params)).fetchall()
+            finally:
+                cursor.close()
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.lock:
             row = self.db.execute(sql, list(params)).fetchone()
@@ -300,14 +313,15 @@ class Store:
                 return out
             sql += f" AND TYPE_ID IN ({','.join('?' for _ in type_list)})"
             params += type_list
-        for row in self.query(sql + " ORDER BY ID", params):
-            out.setdefault(row["OWNER_ID"], {}).setdefault(row["TYPE_ID"], []).append(
-                {
-                    "ID": str(row["ID"]),
-                    "VALUE_TYPE": row["VALUE_TYPE"],
-                    "VALUE": row["VALUE"],
-                    "TYPE_ID": row["TYPE_ID"],
-                }
+        for entry_id, owner, type_id, value_type, value in self.rows(sql + " ORDER BY ID", params):
+            by_type = out.get(owner)
+            if by_type is None:
+                by_type = out[owner] = {}
+            entries = by_type.get(type_id)
+            if entries is None:
+                entries = by_type[type_id] = []
+            entries.append(
+                {"ID": str(entry_id), "VALUE_TYPE": value_type, "VALUE": value, "TYPE_ID": type_id}
             )
         return out
 

@@ -62,28 +62,62 @@ def renderer(field: Field) -> Callable[[Any], Any]:
     return _RENDER.get(field.type, _same)
 
 
-def _render_uf_value(uf: UserField, value: Any) -> Any:
-    t = uf.user_type
-    if t in ("date", "datetime"):
-        return dates.render(value)
-    if t in ("integer", "enumeration", "employee"):
-        return str(int(value))
-    if t == "boolean":
-        return "1" if value else "0"
-    if t == "double":
-        return php_float(value)
-    return value
+def _uf_int_text(v: Any) -> str:
+    return str(int(v))
+
+
+def _uf_bool_text(v: Any) -> str:
+    return "1" if v else "0"
+
+
+#: user field type -> renderer of one stored value (types not listed are sent as stored)
+_UF_RENDER: dict[str, Callable[[Any], Any]] = {
+    "date": dates.render,
+    "datetime": dates.render,
+    "integer": _uf_int_text,
+    "enumeration": _uf_int_text,
+    "employee": _uf_int_text,
+    "boolean": _uf_bool_text,
+    "double": php_float,
+}
+
+
+def user_field_renderer(uf: UserField, *, full: bool) -> Callable[[Any], Any]:
+    """The function that renders a user field's stored value (pick once, apply often).
+
+    ``full`` (``get``) renders empties as ``""`` instead of null; a multiple field is a list
+    of its values rendered one by one, or ``false`` when empty.
+    """
+    one = _UF_RENDER.get(uf.user_type, _same)
+    if uf.multiple:
+
+        def many(value: Any) -> Any:
+            items = json.loads(value) if value else []
+            return [one(i) for i in items] if items else False
+
+        return many
+    empty = "" if full else None
+    if one is _same:
+
+        def plain(value: Any) -> Any:
+            return empty if value is None else value
+
+        return plain
+
+    def single(value: Any) -> Any:
+        return empty if value is None else one(value)
+
+    return single
 
 
 def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
-    """A user field's value; ``full`` (``get``) renders empties as ``""`` instead of null;
-    a multiple field is a list of its values rendered one by one, or ``false`` when empty."""
-    if uf.multiple:
-        items = json.loads(value) if value else []
-        return [_render_uf_value(uf, i) for i in items] if items else False
-    if value is None:
-        return "" if full else None
-    return _render_uf_value(uf, value)
+    """A user field's value as answers carry it (see :func:`user_field_renderer`)."""
+    return user_field_renderer(uf, full=full)(value)
+
+
+def is_verbatim(render: Callable[[Any], Any]) -> bool:
+    """Whether ``render`` sends the stored value unchanged (callers may skip the call)."""
+    return render is _same
 
 
 # -- writing ------------------------------------------------------------------------------
