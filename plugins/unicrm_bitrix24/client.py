@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 
-from unicrm.errors import ConfigurationError, InvalidResponse, UnicrmError
+from unicrm.errors import ConfigurationError, InvalidResponse, RateLimited, UnicrmError
 from unicrm.transport import (
     RetryPolicy,
     Secret,
@@ -189,22 +189,43 @@ class Bitrix24Client:
     async def batch(
         self, commands: Mapping[str, str], *, halt: bool = False, read_only: bool = False
     ) -> BatchResult:
-        """Run up to 50 ``method?query`` sub-commands in one request."""
+        """Run up to 50 ``method?query`` sub-commands in one request.
+
+        Sub-commands are billed to their own methods' operating time: the batch waits while
+        any of those methods is held, and feeds each ``result_time`` back to the limiter. A
+        read-only batch in which a limit refused some commands is sent again once the limiter
+        allows (reads are safe to repeat); a writing batch returns those refusals as the
+        commands' typed errors (the others took effect).
+        """
         if len(commands) > BATCH_COMMANDS:
             raise ValueError(f"a bitrix24 batch holds at most {BATCH_COMMANDS} commands")
         params = {"halt": 1 if halt else 0, "cmd": dict(commands)}
-        method = "batch"
-        body = await self.call_raw(method, params)
+        methods = {k: str(c).split("?", 1)[0].strip().lower() for k, c in commands.items()}
+        attempt = 1
+        while True:
+            await self.limiter.hold_methods(methods.values())
+            answer, refused = await self._batch_once(params, methods)
+            if not refused or not read_only or attempt >= self.policy.max_attempts:
+                return answer
+            attempt += 1
+
+    async def _batch_once(
+        self, params: Mapping[str, Any], methods: Mapping[str, str]
+    ) -> tuple[BatchResult, dict[str, str | None]]:
+        body = await self.call_raw("batch", params)
         result = body.get("result")
         if not isinstance(result, Mapping):
             raise InvalidResponse("bitrix24 batch answered without its result maps", vendor=VENDOR)
         errors = {k: command_error(v) for k, v in _as_map(result.get("result_error")).items()}
-        return BatchResult(
+        refused = {k: e.code for k, e in errors.items() if isinstance(e, RateLimited)}
+        self.limiter.observe_commands(methods, _as_map(result.get("result_time")), refused)
+        answer = BatchResult(
             results=_as_map(result.get("result")),
             errors=errors,
             totals=_as_map(result.get("result_total")),
             nexts=_as_map(result.get("result_next")),
         )
+        return answer, refused
 
     async def aclose(self) -> None:
         await self._http.aclose()

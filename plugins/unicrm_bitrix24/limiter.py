@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 #: Plan limits: capacity X, drain Y per second (notes §3.1).
@@ -131,6 +131,39 @@ class Bitrix24Limiter:
 
     def for_method(self, method: str) -> MethodLimiter:
         return MethodLimiter(self, method)
+
+    async def hold_methods(self, methods: Iterable[str]) -> None:
+        """Wait until every method of a ``batch``'s sub-commands may run (their budgets)."""
+        hold = max((self.budget.wait_for(m) for m in set(methods)), default=0.0)
+        if hold > 0:
+            await self._sleep(hold)
+
+    def observe_commands(
+        self,
+        methods: Mapping[str, str],
+        timings: Mapping[str, Any],
+        refused: Mapping[str, str | None],
+    ) -> None:
+        """Learn from a ``batch`` answer: each sub-command is billed to its own method and its
+        ``result_time`` entry carries that method's ``operating`` (notes §3.2, §5).
+
+        ``methods``: command key -> method; ``timings``: key -> ``result_time`` entry;
+        ``refused``: key -> error code of the sub-commands a limit refused.
+        """
+        latest: dict[str, Any] = {}
+        for key, timing in timings.items():
+            method = methods.get(key)
+            if method is not None and isinstance(timing, Mapping):
+                self.budget.record(method, timing)
+                latest[method] = timing
+        for key, code in refused.items():
+            method = methods.get(key)
+            if method is None:
+                continue
+            if (code or "").lower() == "query_limit_exceeded":
+                self.bucket.fill()
+            else:
+                self.budget.record(method, latest.get(method), refused=True)
 
 
 class MethodLimiter:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import httpx
 import pytest
 
+from unicrm.crm import AsyncCRM
+from unicrm.emulation import EmulatorTransport
 from unicrm.model import EntityKind
+from unicrm.transport import Backoff, RetryPolicy
+from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
+from unicrm_bitrix24.auth import Credentials
+from unicrm_bitrix24.client import Bitrix24Client, parse_endpoint
+from unicrm_bitrix24.limiter import Bitrix24Limiter, NoLimits
 from unicrm_bitrix24.schema import PortalSchema, parse_stages, parse_user_field
 
 STATUS_ROWS = (
@@ -49,3 +60,61 @@ def make_schema() -> PortalSchema:
 @pytest.fixture
 def schema() -> PortalSchema:
     return make_schema()
+
+
+# --- adapters over an in-process emulator, with what the adapter tests need to observe -------
+
+
+class CountingTransport(EmulatorTransport):
+    """An :class:`EmulatorTransport` that records each request's method, sub-commands and
+    answer status (``None`` when the emulator dropped or timed the request out)."""
+
+    def __init__(self, emulator: Any) -> None:
+        super().__init__(emulator, latency=0.0)
+        self.seen: list[tuple[str, tuple[str, ...], int | None]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        method = request.url.path.rsplit("/", 1)[-1].removesuffix(".json").lower()
+        body = json.loads(await request.aread() or b"{}")
+        commands = tuple(str(c).split("?", 1)[0] for c in (body.get("cmd") or {}).values())
+        try:
+            response = await super().handle_async_request(request)
+        except httpx.TransportError:
+            self.seen.append((method, commands, None))
+            raise
+        self.seen.append((method, commands, response.status_code))
+        return response
+
+    def statuses(self) -> list[int | None]:
+        return [status for _m, _c, status in self.seen]
+
+    def requests_for(self, sub_method: str) -> int:
+        """HTTP requests that carried ``sub_method`` (plain or inside a batch)."""
+        return sum(1 for m, cmds, _s in self.seen if m == sub_method or sub_method in cmds)
+
+
+#: Retries without real waiting (the emulator's faults need no patience).
+FAST_RETRIES = RetryPolicy(
+    max_attempts=8, backoff=Backoff(base=0.0005, cap=0.001), max_retry_after=0.001
+)
+
+
+def adapter_crm(
+    emulator: Any,
+    *,
+    limiter: Bitrix24Limiter | None = None,
+    policy: RetryPolicy = FAST_RETRIES,
+    credentials: Credentials | None = None,
+    url: str | None = None,
+    settings: AdapterSettings | None = None,
+) -> tuple[AsyncCRM, CountingTransport]:
+    """An async CRM over ``emulator`` through the real client, with a counting transport."""
+    transport = CountingTransport(emulator)
+    client = Bitrix24Client(
+        parse_endpoint(url or f"bitrix24+http://127.0.0.1:1{emulator.webhook_path}"),
+        credentials=credentials or Credentials(),
+        limiter=limiter or NoLimits(),
+        transport=transport,
+        policy=policy,
+    )
+    return AsyncCRM(Bitrix24Adapter(client, settings or AdapterSettings())), transport
