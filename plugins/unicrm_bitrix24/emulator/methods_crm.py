@@ -118,14 +118,10 @@ def list_entities(entity: str, call: Call) -> Outcome:
         rows = call.store.rows(base + f" LIMIT {PAGE} OFFSET {(page - 1) * PAGE}", wparams)
         if page * PAGE < total:
             nxt = page * PAGE
-    render = shape.render
+    fm = None
     if shape.fm_types and rows:
-        id_at = shape.id_index
-        fm = call.store.fm_rows(entity, [r[id_at] for r in rows], shape.fm_types)
-        result = [render(r, fm.get(r[id_at], _NO_FM)) for r in rows]
-    else:
-        result = [render(r) for r in rows]
-    return Outcome(result, total=total, next=nxt)
+        fm = call.store.fm_rows(entity, [r[shape.id_index] for r in rows], shape.fm_types)
+    return Outcome(shape.render_page(rows, fm), total=total, next=nxt)
 
 
 # -- get -----------------------------------------------------------------------------------

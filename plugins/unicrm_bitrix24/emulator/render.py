@@ -3,13 +3,14 @@
 A :class:`RowShape` fixes, for one entity schema and one resolved select, the SQL column list
 and how each column is rendered (ids and integers as strings, money ``"15000.00"``, dates with
 the portal offset, user fields by type). Rows arrive as plain tuples in :attr:`columns` order;
-columns sent as stored are copied without a call. Keys come out in answer order: standard
-fields, then the named multifields that have entries, then user fields.
+columns sent as stored are copied without a call, the others are converted a column at a
+time. Keys come out in answer order: standard fields, then the named multifields that have
+entries, then user fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from unicrm_bitrix24.emulator.fields import Field
@@ -22,7 +23,7 @@ _NO_MULTIFIELDS: Multifields = {}
 
 
 class RowShape:
-    """How rows of one select are read (:attr:`columns`) and rendered (:meth:`render`)."""
+    """How rows of one select are read (:attr:`columns`) and rendered (:meth:`render_page`)."""
 
     def __init__(
         self,
@@ -30,35 +31,57 @@ class RowShape:
         user_fields: Sequence[tuple[str, Callable[[Any], Any]]],
         fm_types: Sequence[str],
     ) -> None:
-        codes = [f.code for f in fields]
+        codes = tuple(f.code for f in fields)
+        uf_codes = tuple(code for code, _ in user_fields)
         #: SQL column order: standard fields, then user fields
-        self.columns: tuple[str, ...] = (*codes, *(code for code, _ in user_fields))
+        self.columns: tuple[str, ...] = (*codes, *uf_codes)
         self.fm_types: tuple[str, ...] = tuple(fm_types)
         self.id_index = codes.index("ID") if "ID" in codes else -1
-        self._codes = tuple(codes)
-        self._converted: tuple[tuple[int, str, Callable[[Any], Any]], ...] = tuple(
-            (i, f.code, render)
-            for i, f in enumerate(fields)
-            if not is_verbatim(render := renderer(f))
-        )
+        self._codes = codes
+        self._uf_codes = uf_codes
         first_uf = len(codes)
-        self._user_fields: tuple[tuple[int, str, Callable[[Any], Any]], ...] = tuple(
-            (first_uf + j, code, render) for j, (code, render) in enumerate(user_fields)
+        #: (column index, renderer) for every column not sent as stored
+        self._conversions: tuple[tuple[int, Callable[[Any], Any]], ...] = (
+            *((i, r) for i, f in enumerate(fields) if not is_verbatim(r := renderer(f))),
+            *((first_uf + j, render) for j, (_, render) in enumerate(user_fields)),
         )
+
+    def render_page(
+        self,
+        rows: Sequence[Sequence[Any]],
+        fm_by_owner: Mapping[Any, Multifields] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Stored rows (and their owners' multifield entries) -> records on the wire.
+
+        Converted a column at a time; records are then zipped from the columns.
+        """
+        if not rows:
+            return []
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for index, render in self._conversions:
+            columns[index] = list(map(render, columns[index]))
+        rendered = zip(*columns, strict=True)
+        if not fm_by_owner or not self.fm_types:
+            keys = self.columns
+            return [dict(zip(keys, values, strict=True)) for values in rendered]
+        codes, uf_codes, fm_types = self._codes, self._uf_codes, self.fm_types
+        first_uf, id_at = len(codes), self.id_index
+        out: list[dict[str, Any]] = []
+        for row, values in zip(rows, rendered, strict=True):
+            record = dict(zip(codes, values, strict=False))  # user field columns follow
+            fm = fm_by_owner.get(row[id_at])
+            if fm:
+                for type_id in fm_types:
+                    entries = fm.get(type_id)
+                    if entries:
+                        record[type_id] = entries
+            record.update(zip(uf_codes, values[first_uf:], strict=True))
+            out.append(record)
+        return out
 
     def render(self, row: Sequence[Any], fm: Multifields = _NO_MULTIFIELDS) -> dict[str, Any]:
         """One stored row (and its multifield entries) -> the record on the wire."""
-        out = dict(zip(self._codes, row, strict=False))  # user field columns follow
-        for index, code, render in self._converted:
-            out[code] = render(row[index])
-        if fm:
-            for type_id in self.fm_types:
-                entries = fm.get(type_id)
-                if entries:
-                    out[type_id] = entries
-        for index, code, render in self._user_fields:
-            out[code] = render(row[index])
-        return out
+        return self.render_page([row], {row[self.id_index]: fm} if fm else None)[0]
 
 
 def row_shape(

@@ -32,10 +32,6 @@ def _money_text(v: Any) -> Any:
     return None if v is None else f"{float(v):.2f}"
 
 
-def _date_text(v: Any) -> Any:
-    return dates.render(v)
-
-
 def _same(v: Any) -> Any:
     return v
 
@@ -48,8 +44,8 @@ _RENDER: dict[str, Callable[[Any], Any]] = {
     "crm_contact": _int_text,
     "crm_lead": _int_text,
     "double": _money_text,
-    "date": _date_text,
-    "datetime": _date_text,
+    "date": dates.render,
+    "datetime": dates.render,
 }
 
 
@@ -103,6 +99,18 @@ def user_field_renderer(uf: UserField, *, full: bool) -> Callable[[Any], Any]:
             return empty if value is None else value
 
         return plain
+    if one is _uf_int_text:
+
+        def integer(value: Any) -> Any:
+            return empty if value is None else str(int(value))
+
+        return integer
+    if one is _uf_bool_text:
+
+        def boolean(value: Any) -> Any:
+            return empty if value is None else ("1" if value else "0")
+
+        return boolean
 
     def single(value: Any) -> Any:
         return empty if value is None else one(value)
