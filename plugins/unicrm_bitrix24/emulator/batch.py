@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from unicrm_bitrix24.emulator import errors
@@ -71,6 +72,14 @@ def _substitute(value: Any, acc: dict[str, dict[str, Any]]) -> Any:
     return _REF.sub(lambda m: _text(_walk(acc[m.group(1).lower()], m.group(2))), value)
 
 
+@lru_cache(maxsize=1024)
+def _parsed(query: str) -> dict[str, Any]:
+    """A command's query, parsed once: readers send the same chained commands batch after
+    batch. Shared between calls, so only ever read through :func:`_substitute`, which copies
+    every map it walks."""
+    return parse_query(query)
+
+
 def _commands(raw: Any) -> list[tuple[str, Any]]:
     if isinstance(raw, dict):
         return [(str(k), v) for k, v in raw.items()]
@@ -95,7 +104,7 @@ def run_batch(params: dict[str, Any], sub_call: SubCall) -> Outcome:
             continue
         method, _, query = command.partition("?")
         try:
-            sub_params = _substitute(parse_query(query), acc)
+            sub_params = _substitute(_parsed(query), acc)
             outcome, time_block = sub_call(method.strip(), sub_params)
         except B24Error as exc:
             errors_map[key] = exc.body()
