@@ -145,8 +145,18 @@ class Bitrix24Client:
             self._prepared = True
             await self.credentials.prepare()
 
-    async def call_raw(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
-        """Send one method call; the parsed body of a successful answer."""
+    async def call_raw(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one method call; the parsed body of a successful answer.
+
+        ``idempotent`` (default: the method only reads, by its name) lets the retry loop resend
+        after an unknown outcome (a timeout, a dropped connection, a 5xx page).
+        """
         await self._prepare()
         used: list[TokenPair | None] = [await self.credentials.token()]
 
@@ -168,7 +178,7 @@ class Bitrix24Client:
             classify=classify,
             limiter=self.limiter.for_method(method),
             policy=self.policy,
-            idempotent=method.lower().endswith(READ_SUFFIXES),
+            idempotent=method.lower().endswith(READ_SUFFIXES) if idempotent is None else idempotent,
             on_refresh=refresh if self.credentials.oauth else None,
             vendor=VENDOR,
         )
@@ -204,15 +214,16 @@ class Bitrix24Client:
         attempt = 1
         while True:
             await self.limiter.hold_methods(methods.values())
-            answer, refused = await self._batch_once(params, methods)
+            answer, refused = await self._batch_once(params, methods, read_only)
             if not refused or not read_only or attempt >= self.policy.max_attempts:
                 return answer
             attempt += 1
 
     async def _batch_once(
-        self, params: Mapping[str, Any], methods: Mapping[str, str]
+        self, params: Mapping[str, Any], methods: Mapping[str, str], read_only: bool
     ) -> tuple[BatchResult, dict[str, str | None]]:
-        body = await self.call_raw("batch", params)
+        # a batch of reads is as safe to resend as each of its reads
+        body = await self.call_raw("batch", params, idempotent=read_only)
         result = body.get("result")
         if not isinstance(result, Mapping):
             raise InvalidResponse("bitrix24 batch answered without its result maps", vendor=VENDOR)

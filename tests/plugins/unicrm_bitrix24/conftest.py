@@ -74,7 +74,7 @@ class CountingTransport(EmulatorTransport):
         self.seen: list[tuple[str, tuple[str, ...], int | None]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        method = request.url.path.rsplit("/", 1)[-1].removesuffix(".json").lower()
+        method = request.url.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".json").lower()
         body = json.loads(await request.aread() or b"{}")
         commands = tuple(str(c).split("?", 1)[0] for c in (body.get("cmd") or {}).values())
         try:
