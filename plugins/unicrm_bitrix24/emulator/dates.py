@@ -8,6 +8,7 @@ zone, like ``strtotime`` on the server. Unparseable input gives ``None``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -110,3 +111,23 @@ def render(ts: int | float | None) -> str:
     if clock_text is None:
         clock_text = _CLOCK_TEXT[clock] = _render_slow(seconds)[11:]
     return day_text + clock_text
+
+
+def render_column(values: Iterable[Any], empty: str | None = "") -> list[str | None]:
+    """:func:`render` over a column of stored values, ``None`` rendered as ``empty`` (one call
+    per column instead of one per value: answers carry a few dates on every row)."""
+    out: list[str | None] = []
+    append = out.append
+    days, clocks, offset = _DAY_TEXT, _CLOCK_TEXT, _OFFSET_SECONDS
+    for value in values:
+        if value is None:
+            append(empty)
+            continue
+        day, clock = divmod(int(value) + offset, 86400)
+        day_text = days.get(day)
+        clock_text = clocks.get(clock)
+        if day_text is None or clock_text is None:
+            append(render(value))
+        else:
+            append(day_text + clock_text)
+    return out

@@ -10,11 +10,15 @@ entries, then user fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unicrm_bitrix24.emulator.fields import Field
-from unicrm_bitrix24.emulator.wire import is_verbatim, renderer, user_field_renderer
+from unicrm_bitrix24.emulator.wire import (
+    ColumnRender,
+    column_renderer,
+    user_field_column_renderer,
+)
 
 #: one stored multifield entry list per type, as ``Store.fm_rows`` gives it for one owner
 Multifields = dict[str, list[dict[str, Any]]]
@@ -28,7 +32,7 @@ class RowShape:
     def __init__(
         self,
         fields: Sequence[Field],
-        user_fields: Sequence[tuple[str, Callable[[Any], Any]]],
+        user_fields: Sequence[tuple[str, ColumnRender]],
         fm_types: Sequence[str],
     ) -> None:
         codes = tuple(f.code for f in fields)
@@ -40,9 +44,9 @@ class RowShape:
         self._codes = codes
         self._uf_codes = uf_codes
         first_uf = len(codes)
-        #: (column index, renderer) for every column not sent as stored
-        self._conversions: tuple[tuple[int, Callable[[Any], Any]], ...] = (
-            *((i, r) for i, f in enumerate(fields) if not is_verbatim(r := renderer(f))),
+        #: (column index, column renderer) for every column not sent as stored
+        self._conversions: tuple[tuple[int, ColumnRender], ...] = (
+            *((i, r) for i, f in enumerate(fields) if (r := column_renderer(f)) is not None),
             *((first_uf + j, render) for j, (_, render) in enumerate(user_fields)),
         )
 
@@ -59,7 +63,7 @@ class RowShape:
             return []
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for index, render in self._conversions:
-            columns[index] = list(map(render, columns[index]))
+            columns[index] = render(columns[index])
         rendered = zip(*columns, strict=True)
         if not fm_by_owner or not self.fm_types:
             keys = self.columns
@@ -94,6 +98,6 @@ def row_shape(
     """A shape for standard ``schema_fields``, ``UserField`` definitions and multifield types."""
     return RowShape(
         schema_fields,
-        [(uf.code, user_field_renderer(uf, full=full)) for uf in user_fields],
+        [(uf.code, user_field_column_renderer(uf, full=full)) for uf in user_fields],
         fm_types,
     )

@@ -8,7 +8,7 @@ dropped silently, as the server does.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from unicrm_bitrix24.emulator import dates
@@ -116,6 +116,84 @@ def user_field_renderer(uf: UserField, *, full: bool) -> Callable[[Any], Any]:
         return empty if value is None else one(value)
 
     return single
+
+
+#: renders a whole column of stored values (one call per column of a page)
+ColumnRender = Callable[[Sequence[Any]], list[Any]]
+
+
+def _mapped(render: Callable[[Any], Any]) -> ColumnRender:
+    def column(values: Sequence[Any]) -> list[Any]:
+        return list(map(render, values))
+
+    return column
+
+
+def _int_column(values: Sequence[Any]) -> list[Any]:
+    return [None if v is None else str(int(v)) for v in values]
+
+
+def _money_column(values: Sequence[Any]) -> list[Any]:
+    return [None if v is None else f"{float(v):.2f}" for v in values]
+
+
+def _date_column(values: Sequence[Any]) -> list[Any]:
+    return dates.render_column(values, "")
+
+
+#: column versions of the standard field renderers (the same values, fewer calls)
+_COLUMN_RENDER: dict[Callable[[Any], Any], ColumnRender] = {
+    _int_text: _int_column,
+    _money_text: _money_column,
+    dates.render: _date_column,
+}
+
+
+def column_renderer(field: Field) -> ColumnRender | None:
+    """What :func:`renderer` does, over a column; ``None`` when values are sent as stored."""
+    render = renderer(field)
+    if render is _same:
+        return None
+    return _COLUMN_RENDER.get(render) or _mapped(render)
+
+
+def user_field_column_renderer(uf: UserField, *, full: bool) -> ColumnRender:
+    """What :func:`user_field_renderer` does, over a column of stored values."""
+    one = _UF_RENDER.get(uf.user_type)
+    if not uf.multiple:
+        empty = "" if full else None
+        if one is _uf_int_text:
+            return lambda values: [empty if v is None else str(int(v)) for v in values]
+        if one is dates.render:
+            return lambda values: dates.render_column(values, empty)
+        return _mapped(user_field_renderer(uf, full=full))
+    return _multiple_column(user_field_renderer(uf, full=full))
+
+
+_MULTIPLE_KEPT = 4096
+
+
+def _multiple_column(many: Callable[[Any], Any]) -> ColumnRender:
+    """A multiple user field over a column: each distinct stored text is decoded and rendered
+    once (the same few option sets recur on many rows); every row gets its own list."""
+    seen: dict[Any, Any] = {}
+
+    def column(values: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        append = out.append
+        for value in values:
+            if not value:
+                append(False)
+                continue
+            rendered = seen.get(value)
+            if rendered is None:
+                rendered = many(value)
+                if len(seen) < _MULTIPLE_KEPT:
+                    seen[value] = rendered
+            append(list(rendered) if isinstance(rendered, list) else rendered)
+        return out
+
+    return column
 
 
 def render_user_field(uf: UserField, value: Any, *, full: bool) -> Any:
