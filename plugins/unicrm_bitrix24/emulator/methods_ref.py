@@ -109,6 +109,7 @@ def lead_contacts_get(call: Call) -> Outcome:
 
 
 def lead_contacts_set(call: Call) -> Outcome:
+    """Replace the lead's whole contact set (notes §8)."""
     store = call.store
     with store.transaction():
         lead_id = _lead_id(call)
@@ -124,19 +125,32 @@ def lead_contacts_set(call: Call) -> Outcome:
                 raise errors.platform("NOT_FOUND", f"Contact with ID '{cid}' is not found.")
             sort = intval(item["SORT"]) if "SORT" in item else (i + 1) * 10
             items.append((cid, sort, str(item.get("IS_PRIMARY", "N")).upper() == "Y"))
-        primary = store.set_lead_contacts(lead_id, items)
-        row = store.get("lead", lead_id) or {}
-        store.update(
-            "lead",
-            lead_id,
-            {
-                "CONTACT_ID": primary,
-                "IS_RETURN_CUSTOMER": "Y" if primary or row.get("COMPANY_ID") else "N",
-                "DATE_MODIFY": int(call.now),
-                "MODIFY_BY_ID": call.user_id,
-            },
-        )
+        _bind(call, lead_id, items)
     return Outcome(True)
+
+
+def lead_contacts_delete(call: Call) -> Outcome:
+    """``crm.lead.contact.items.delete {id}``: unbind every contact of the lead (notes §8)."""
+    with call.store.transaction():
+        _bind(call, _lead_id(call), [])
+    return Outcome(True)
+
+
+def _bind(call: Call, lead_id: int, items: list[tuple[int, int, bool]]) -> None:
+    """Store the lead's bindings and keep its primary ``CONTACT_ID`` and flags in step."""
+    store = call.store
+    primary = store.set_lead_contacts(lead_id, items)
+    row = store.get("lead", lead_id) or {}
+    store.update(
+        "lead",
+        lead_id,
+        {
+            "CONTACT_ID": primary,
+            "IS_RETURN_CUSTOMER": "Y" if primary or row.get("COMPANY_ID") else "N",
+            "DATE_MODIFY": int(call.now),
+            "MODIFY_BY_ID": call.user_id,
+        },
+    )
 
 
 # -- crm.duplicate.findbycomm ---------------------------------------------------------------
@@ -183,6 +197,7 @@ METHODS: dict[str, Handler] = {
     "crm.status.entity.types": status_entity_types,
     "crm.lead.contact.items.get": lead_contacts_get,
     "crm.lead.contact.items.set": lead_contacts_set,
+    "crm.lead.contact.items.delete": lead_contacts_delete,
     "crm.duplicate.findbycomm": find_by_comm,
     "crm.category.list": category_list,
 }

@@ -97,15 +97,6 @@ def test_write_batch_size_is_honoured(emulator: Bitrix24Emulator) -> None:
     assert emulator.store.count("lead") == 95
 
 
-#: The vendor has ``crm.lead.contact.items.delete {id}`` (notes §7, bindings); the adapter sends
-#: it to clear the links of a lead updated without contacts, the emulator lacks the method.
-NO_ITEMS_DELETE = pytest.mark.xfail(
-    strict=True,
-    reason="emulator: crm.lead.contact.items.delete is missing (ERROR_METHOD_NOT_FOUND), so "
-    "every update of a lead without contacts fails",
-)
-
-
 def test_120_contact_updates_go_in_three_batches(emulator: Bitrix24Emulator) -> None:
     crm, transport = adapter_crm(emulator)
 
@@ -126,7 +117,6 @@ def test_120_contact_updates_go_in_three_batches(emulator: Bitrix24Emulator) -> 
     assert len(rows) == 120 and all(r[1] == f"changed {r[0]}" for r in rows)
 
 
-@NO_ITEMS_DELETE
 def test_120_lead_updates_go_in_five_batches(emulator: Bitrix24Emulator) -> None:
     """A lead update is two commands (the fields, then its contact list replaced)."""
     crm, transport = adapter_crm(emulator)

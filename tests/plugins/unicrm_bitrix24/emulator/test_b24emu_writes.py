@@ -189,6 +189,12 @@ def test_lead_contact_bindings(ok: Ok, call: Caller) -> None:
     assert ok("crm.lead.get", id=1)["result"]["CONTACT_ID"] == "1"
     ok("crm.lead.contact.items.set", id=1, items=[])
     assert ok("crm.lead.contact.items.get", id=1)["result"] == []
+    ok("crm.lead.contact.items.set", id=1, items=[{"CONTACT_ID": 1}, {"CONTACT_ID": 2}])
+    assert ok("crm.lead.contact.items.delete", id=1)["result"] is True
+    assert ok("crm.lead.contact.items.get", id=1)["result"] == []
+    assert ok("crm.lead.get", id=1)["result"]["CONTACT_ID"] in (None, "0", "")
+    status, body = call("crm.lead.contact.items.delete", id=99)
+    assert status == 400 and body["error"] == "NOT_FOUND"
     status, body = call("crm.lead.contact.items.get", id=99)
     assert status == 400 and body["error"] == "NOT_FOUND"
     status, body = call("crm.lead.contact.items.set", id=1, items=[{"CONTACT_ID": 42}])
