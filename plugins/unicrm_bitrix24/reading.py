@@ -168,6 +168,8 @@ class KeysetReader:
         if len(first) < PAGE_SIZE or (limit is not None and limit <= len(first)):
             return
         after = _last_id(first)
+        if top is not None and top <= after:
+            return  # the first page ended on the highest matching ID: nothing is left
         if not self.batchable:
             async for page in self._plain_pages(after):
                 yield page

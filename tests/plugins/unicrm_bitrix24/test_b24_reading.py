@@ -144,12 +144,6 @@ def test_small_and_page_sized_portals(rows: int) -> None:
         emulator.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reading.py: when the probe's first page is full and its highest matching ID is "
-    "that page's last row (top <= after), pages() still sends a chain batch that can only "
-    "come back empty",
-)
 def test_exactly_one_page_takes_one_request() -> None:
     emulator = Bitrix24Emulator(limits="off", webhook="1/smallcode1234567")
     try:
