@@ -232,7 +232,7 @@ class Engine:
             except TRANSIENT:
                 if attempt + 1 == self.options.max_attempts:
                     raise
-                await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+                await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _save_mapping(self) -> None:
@@ -292,7 +292,7 @@ class Engine:
                         for label, d in wanted.items()
                     }
                     continue
-                await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+                await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _ensure_note_field(self, entity: EntityKind) -> None:
@@ -373,7 +373,7 @@ class Engine:
                         if attempt + 1 == self.options.max_attempts:
                             raise
                         self.report.stats(str(entity)).retried_batches += 1
-                        await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+                        await asyncio.sleep(_backoff(attempt))
             finally:
                 await pages.put(None)
 
@@ -535,17 +535,10 @@ class Engine:
         found: dict[str, list[Record]] = {}
         collection = self.target.collection(entity)
         for start in range(0, len(markers), LOOKUP_CHUNK):
-            chunk = list(markers[start : start + LOOKUP_CHUNK])
-            for attempt in range(self.options.max_attempts):
-                try:
-                    async for page in collection.filter(F("origin").in_(chunk)).pages():
-                        for record in page:
-                            found.setdefault(record.origin or "", []).append(record)
-                    break
-                except TRANSIENT:
-                    if attempt + 1 == self.options.max_attempts:
-                        raise
-                    await asyncio.sleep(min(5.0, 0.25 * 2**attempt))
+            query = collection.filter(F("origin").in_(list(markers[start : start + LOOKUP_CHUNK])))
+            # each attempt reads the chunk afresh: a read that failed half-way adds nothing
+            for record in await self._retrying(query.to_list):
+                found.setdefault(record.origin or "", []).append(record)
         return found
 
     async def _recover(self, entity: EntityKind, items: list[_Item]) -> list[_Item]:
@@ -694,8 +687,6 @@ class Engine:
 
     async def _prepare_retry(self, entity: EntityKind, items: list[_Item]) -> list[_Item]:
         """Remap (the mapping may have learned) and look up creates that may have landed."""
-        for item in items:
-            item.mapped_with = None
         self._remap_stale(entity, items)
         await asyncio.sleep(min(2.0, 0.1 * 2 ** max(i.attempts for i in items)))
         unsure = [i for i in items if i.target_id is None and i.unsure]
@@ -729,6 +720,11 @@ def _named_fields(error: ValidationError, record: Record) -> set[str]:
             if segment == name or (name.endswith("_id") and segment.startswith(stem + "_")):
                 found.add(name)
     return found
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 2`` of a failed vendor call."""
+    return min(5.0, 0.25 * 2.0**attempt)
 
 
 def _base_key(key: str) -> str:
