@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from unicrm.errors import ConfigurationError
-from unicrm.transport import register_secret
 from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
 from unicrm_bitrix24.auth import Credentials, make_credentials
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS
@@ -65,7 +64,6 @@ def with_webhook(url: str, webhook: Any) -> str:
     user, _, code = str(webhook).strip("/").partition("/")
     if not (isinstance(webhook, str) and user.isdigit() and code and "/" not in code):
         raise ConfigurationError("the bitrix24 webhook option is USER/CODE (e.g. 1/9xk2...)")
-    register_secret(code)
     parts = urlsplit(url)
     if parts.path.strip("/"):
         raise ConfigurationError(
