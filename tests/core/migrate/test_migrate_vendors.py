@@ -93,31 +93,31 @@ async def _migrate(
     )
 
 
+async def _migrate_verified(src: Any, dst: Any, ledger_path: Path) -> tuple[Any, Any]:
+    """Migrate, check the run completed, verify, check zero differences; both reports."""
+    with Ledger(ledger_path) as ledger:
+        report = await _migrate(src, dst, ledger)
+        assert report.state == "complete", report.errors
+        result = await verify(src, dst, ledger=ledger, source_label="src")
+    assert result.differences == 0, result.as_dict()
+    return report, result
+
+
 async def test_amocrm_to_memory_and_back_to_amocrm(
     amo_source: Box, store_names: Any, seed: Any, tmp_path: Path
 ) -> None:
     src = amo_source.connect()
     mem = unicrm.connect_async(f"memory://{store_names[1]}")
-    with Ledger(tmp_path / "a.db") as ledger:
-        report = await _migrate(src, mem, ledger)
-        assert report.state == "complete", report.errors
-        result = await verify(src, mem, ledger=ledger, source_label="src")
-        assert result.differences == 0, result.as_dict()
-        assert result.counts["lead"]["source"] == 120
+    _report, result = await _migrate_verified(src, mem, tmp_path / "a.db")
+    assert result.counts["lead"]["source"] == 120
     # memory (with long unicode texts, no phones, select values) -> a fresh amoCRM
     edge = unicrm.connect_async(f"memory://{store_names[0]}")
     # amoCRM text fields hold 256 characters: long texts are covered by the memory tests
     await seed(edge, contacts=20, leads=30, long_texts=False)
     with Box("amocrm", seed=0, limits="vendor") as target:
         dst = target.connect()
-        with Ledger(tmp_path / "b.db") as ledger:
-            report = await migrate(
-                edge, dst, ledger=ledger, source_label="edge", target_label="amo"
-            )
-            assert report.state == "complete", report.errors
-            assert "amount.fraction" in report.decisions["target_lacks"]["lead"]
-            result = await verify(edge, dst, ledger=ledger, source_label="edge")
-            assert result.differences == 0, result.as_dict()
+        report, _result = await _migrate_verified(edge, dst, tmp_path / "b.db")
+        assert "amount.fraction" in report.decisions["target_lacks"]["lead"]
         await dst.aclose()
     await src.aclose()
 
@@ -128,11 +128,7 @@ async def test_bitrix24_to_memory_and_memory_with_long_texts_to_bitrix24(
     with Box("bitrix24", seed=120, limits="off", random_seed=8) as portal:
         src = portal.connect_unlimited()
         mem = unicrm.connect_async(f"memory://{store_names[1]}")
-        with Ledger(tmp_path / "a.db") as ledger:
-            report = await _migrate(src, mem, ledger)
-            assert report.state == "complete", report.errors
-            result = await verify(src, mem, ledger=ledger, source_label="src")
-        assert result.differences == 0, result.as_dict()
+        _report, result = await _migrate_verified(src, mem, tmp_path / "a.db")
         assert result.counts["lead"]["source"] == result.counts["lead"]["target"] == 120
         await src.aclose()
     # memory (long unicode texts, no phones, select values, fractional amounts) -> a fresh
@@ -141,13 +137,7 @@ async def test_bitrix24_to_memory_and_memory_with_long_texts_to_bitrix24(
     await seed(edge, contacts=20, leads=30, long_texts=True)
     with Box("bitrix24", seed=0, limits="off") as target:
         dst = target.connect_unlimited()
-        with Ledger(tmp_path / "b.db") as ledger:
-            report = await migrate(
-                edge, dst, ledger=ledger, source_label="edge", target_label="b24"
-            )
-            assert report.state == "complete", report.errors
-            result = await verify(edge, dst, ledger=ledger, source_label="edge")
-        assert result.differences == 0, result.as_dict()
+        await _migrate_verified(edge, dst, tmp_path / "b.db")
         long_ones = [c for c in await dst.contacts.all().to_list() if len(c.comments or "") > 5000]
         assert len(long_ones) == 1
         await dst.aclose()
@@ -166,11 +156,7 @@ async def test_between_the_two_vendors_both_ways(source: str, target: str, tmp_p
         Box(target, seed=0, limits="off", random_seed=5) as to_box,
     ):
         src, dst = from_box.connect(), to_box.connect()
-        with Ledger(tmp_path / "v.db") as ledger:
-            report = await _migrate(src, dst, ledger)
-            assert report.state == "complete", report.errors
-            result = await verify(src, dst, ledger=ledger, source_label="src")
-        assert result.differences == 0, result.as_dict()
+        _report, result = await _migrate_verified(src, dst, tmp_path / "v.db")
         assert result.counts["lead"]["source"] == result.counts["lead"]["target"] == 120
         assert result.counts["contact"]["source"] == result.counts["contact"]["target"] > 0
         await src.aclose()
