@@ -21,11 +21,12 @@ import attrs
 from unicrm.adapter import Adapter, OrderKey, VendorRequest, WriteResult
 from unicrm.errors import NotFound, UnicrmError, ValidationError
 from unicrm.model import CustomFieldDef, CustomFieldType, EntityKind, Lead, Pipeline, Record
-from unicrm.query import Node
+from unicrm.query import Node, conjuncts
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS, PAGE_SIZE, bitrix24_capabilities
 from unicrm_bitrix24.client import BatchResult, Envelope, command
 from unicrm_bitrix24.compiler import ListQuery, compile_list
 from unicrm_bitrix24.mapping import (
+    CUSTOM_FIELD,
     bindings,
     links_from_bindings,
     projected_select,
@@ -52,6 +53,13 @@ SELECT: Mapping[EntityKind, tuple[str, ...]] = {
     EntityKind.CONTACT: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM"),
 }
 LINKS_KEY = "__links__"
+#: The portal snapshot (lead stages, sources, user fields of both entities): one ``batch``.
+SCHEMA_COMMANDS: Mapping[str, str] = {
+    "stages": command("crm.status.list", {"filter": {"ENTITY_ID": "STATUS"}}),
+    "sources": command("crm.status.list", {"filter": {"ENTITY_ID": "SOURCE"}}),
+    "lead_uf": command("crm.lead.userfield.list", {"order": {"SORT": "ASC"}}),
+    "contact_uf": command("crm.contact.userfield.list", {"order": {"SORT": "ASC"}}),
+}
 
 
 class Client(Protocol):
@@ -132,15 +140,12 @@ class Bitrix24Adapter(Adapter):
         """The cached portal snapshot (read in one batch on first use)."""
         if self._schema is not None and not fresh:
             return self._schema
-        answer = await self.client.batch(
-            {
-                "stages": command("crm.status.list", {"filter": {"ENTITY_ID": "STATUS"}}),
-                "sources": command("crm.status.list", {"filter": {"ENTITY_ID": "SOURCE"}}),
-                "lead_uf": command("crm.lead.userfield.list", {"order": {"SORT": "ASC"}}),
-                "contact_uf": command("crm.contact.userfield.list", {"order": {"SORT": "ASC"}}),
-            },
-            read_only=True,
-        )
+        answer = await self.client.batch(SCHEMA_COMMANDS, read_only=True)
+        return self._adopt_schema(answer)
+
+    def _adopt_schema(self, answer: BatchResult) -> PortalSchema:
+        """Cache the snapshot from the answers to :data:`SCHEMA_COMMANDS` (sent on their own
+        or riding along with a read's first request)."""
         for error in answer.errors.values():
             raise error
 
@@ -241,7 +246,12 @@ class Bitrix24Adapter(Adapter):
         limit: int | None = None,
         fields: frozenset[str] | None = None,
     ) -> VendorRequest:
-        schema = await self.schema()
+        # A read without conditions (projected, if at all, onto standard fields) does not consult
+        # the snapshot, so a fresh connection's first such read fetches the snapshot along with
+        # its first rows instead of in a request of its own.
+        custom = fields is not None and any(f.startswith(CUSTOM_FIELD) for f in fields)
+        needs_schema = self._schema is not None or custom or bool(conjuncts(predicate))
+        schema = await self.schema() if needs_schema else PortalSchema()
         request = compile_list(entity, predicate, schema, order=order, limit=limit)
         select = projected_select(entity, fields, schema) if fields is not None else None
         if select is None:
@@ -260,7 +270,7 @@ class Bitrix24Adapter(Adapter):
         select = projected.select if projected else SELECT[entity]
         if query.never:
             return
-        schema = await self.schema()
+        schema = self._schema
         reader = KeysetReader(
             self.client,
             query.method,
@@ -268,8 +278,12 @@ class Bitrix24Adapter(Adapter):
             select,
             concurrency=self.settings.concurrency,
             batchable=query.batchable,
+            extra_commands=SCHEMA_COMMANDS if schema is None else None,
         )
         async for page in reader.pages(query.limit):
+            if schema is None:
+                extra = reader.extra_results
+                schema = self._adopt_schema(extra) if extra is not None else await self.schema()
             exact = entity is EntityKind.LEAD and self.settings.contact_links == "exact"
             rows = await self._with_links(page) if exact else page
             with collector_paused():

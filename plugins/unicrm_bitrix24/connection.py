@@ -10,8 +10,10 @@ OAuth server (default ``https://oauth.bitrix.info/oauth/token/``).
 
 Other options: ``transport`` (an httpx transport, e.g.
 ``unicrm.emulation.EmulatorTransport(emulator)``); ``limits`` (``"standard"``: 50 requests
-draining 2/s, ``"enterprise"``: 250 draining 5/s, ``"off"``); ``concurrency`` (parallel ID
-ranges when reading, default 4); ``write_batch_size`` (commands per batch, at most 50);
+draining 2/s, ``"enterprise"``: 250 draining 5/s, ``"off"``); ``headroom`` (requests of that
+bucket left free, default 0.5; raise it when other integrations share the portal);
+``concurrency`` (parallel ID ranges when reading, default 4); ``write_batch_size`` (commands
+per batch, at most 50);
 ``timeout`` (seconds, default 60); ``contact_links`` (``"exact"``: each lead's full contact
 list, one extra batch per 50 linked leads; ``"primary"``: only the primary contact the list rows
 carry, for fast exports).
@@ -28,7 +30,7 @@ from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
 from unicrm_bitrix24.auth import Credentials, make_credentials
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS
 from unicrm_bitrix24.client import Bitrix24Client, parse_endpoint
-from unicrm_bitrix24.limiter import PLANS, limiter_for
+from unicrm_bitrix24.limiter import HEADROOM, PLANS, limiter_for
 
 KNOWN_OPTIONS = frozenset(
     {
@@ -41,6 +43,7 @@ KNOWN_OPTIONS = frozenset(
         "oauth_url",
         "transport",
         "limits",
+        "headroom",
         "concurrency",
         "write_batch_size",
         "timeout",
@@ -92,6 +95,17 @@ def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
         raise ConfigurationError(
             f"bitrix24 limits must be one of {', '.join((*PLANS, 'off'))}, got {plan!r}"
         )
+    headroom = options.get("headroom", HEADROOM)
+    capacity = PLANS[plan][0] if plan in PLANS else float("inf")
+    if (
+        isinstance(headroom, bool)
+        or not isinstance(headroom, (int, float))
+        or not 0 <= headroom < capacity
+    ):
+        raise ConfigurationError(
+            f"bitrix24 headroom is a number of requests from 0 to below the plan's {capacity:g},"
+            f" got {headroom!r}"
+        )
     batch = _positive_int(options, "write_batch_size", BATCH_COMMANDS)
     if batch > BATCH_COMMANDS:
         raise ConfigurationError(f"bitrix24 write_batch_size is at most {BATCH_COMMANDS}")
@@ -101,7 +115,7 @@ def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
     client = Bitrix24Client(
         endpoint,
         credentials=credentials,
-        limiter=limiter_for(endpoint.host, plan),
+        limiter=limiter_for(endpoint.host, plan, headroom=float(headroom)),
         transport=transport,
         timeout=float(timeout),
     )

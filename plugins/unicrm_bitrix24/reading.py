@@ -11,6 +11,10 @@ sequence of batches bounded by ``<=ID``. Within a batch, the first page shorter 
 chain: the commands after it referred to a row that does not exist, and their answers are
 ignored. Queries holding a value a batch would mistake for a reference (``$result...``) are
 read one plain call per page instead.
+
+The probe has room for more commands: ``extra_commands`` ride along with it (the adapter sends
+the portal snapshot it has not read yet this way, so a fresh connection's first read costs no
+request of its own) and their answers are left in :attr:`KeysetReader.extra_results`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from unicrm_bitrix24.client import BatchResult, Envelope, command
 
 VENDOR = "bitrix24"
 ROWS_PER_BATCH = PAGE_SIZE * BATCH_COMMANDS
+PROBE_KEYS = frozenset({"first", "last"})
 
 
 class Client(Protocol):
@@ -59,7 +64,14 @@ class KeysetReader:
         *,
         concurrency: int = 4,
         batchable: bool = True,
+        extra_commands: Mapping[str, str] | None = None,
     ) -> None:
+        extra = dict(extra_commands or {})
+        if extra.keys() & PROBE_KEYS:
+            raise ValueError(f"extra commands may not use the probe's keys {sorted(PROBE_KEYS)}")
+        self.extra_commands = extra
+        #: The answer to ``extra_commands`` (the probe's batch), once the probe ran as a batch.
+        self.extra_results: BatchResult | None = None
         self.client = client
         self.method = method
         self.filter = dict(flt)
@@ -88,11 +100,17 @@ class KeysetReader:
         last = {**self._params(0, None, select=["ID"]), "order": {"ID": "DESC"}}
         answer = await self.client.batch(
             {
+                **self.extra_commands,
                 "first": command(self.method, self._params(0, None)),
                 "last": command(self.method, last),
             },
             read_only=True,
         )
+        if self.extra_commands:
+            self.extra_results = BatchResult(
+                {k: v for k, v in answer.results.items() if k in self.extra_commands},
+                {k: v for k, v in answer.errors.items() if k in self.extra_commands},
+            )
         for key in ("first", "last"):
             if key in answer.errors:
                 raise answer.errors[key]
@@ -214,4 +232,4 @@ class KeysetReader:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-__all__ = ["ROWS_PER_BATCH", "KeysetReader"]
+__all__ = ["PROBE_KEYS", "ROWS_PER_BATCH", "KeysetReader"]

@@ -23,6 +23,7 @@ from unicrm_bitrix24.reading import KeysetReader
 from .conftest import adapter_crm
 
 BIG = 12_000
+SNAPSHOT_METHODS = ["crm.contact.userfield.list", "crm.lead.userfield.list", "crm.status.list"]
 
 
 def _ids(emulator: Bitrix24Emulator, entity: str = "lead", where: str = "1=1") -> list[str]:
@@ -62,7 +63,10 @@ def test_12000_rows_at_about_2500_per_request(big: Bitrix24Emulator) -> None:
     # the floor is 12,000 / 2,500 = 5; each of the 4 parallel ranges may end on a part batch,
     # plus the probe
     assert 5 <= reads <= 5 + 4 + 1
-    assert len(transport.seen) == reads + 1  # and the portal schema, once
+    assert len(transport.seen) == reads  # the portal schema rode along with the probe
+    first, *rest = [cmds for _m, cmds, _s in transport.seen]
+    assert sorted(set(first) - {"crm.lead.list"}) == SNAPSHOT_METHODS
+    assert all(set(cmds) == {"crm.lead.list"} for cmds in rest)
     assert all(len(cmds) <= 50 for _m, cmds, _s in transport.seen)
 
 
@@ -171,3 +175,38 @@ def test_filtered_parallel_read_matches_the_store(big: Bitrix24Emulator) -> None
 def test_contacts_read_each_row_once(big: Bitrix24Emulator) -> None:
     records, _t = _read(big, lambda crm: crm.contacts.all().only("id"))
     assert sorted((r.id for r in records), key=int) == _ids(big, "contact")
+
+
+def test_records_mapped_with_the_snapshot_that_rode_along() -> None:
+    """A fresh connection's first read maps its rows with the snapshot fetched in the same
+    request: the records equal those of a connection that read the snapshot beforehand."""
+    emulator = Bitrix24Emulator(limits="off", webhook="1/ridecode12345678")
+    try:
+        emulator.seed(400, contacts=100)
+        fresh, transport = _read(emulator, lambda crm: crm.leads.all(), contact_links="primary")
+        crm, _t = adapter_crm(emulator, settings=AdapterSettings(contact_links="primary"))
+
+        async def after_pipelines() -> list[Any]:
+            async with crm:
+                await crm.pipelines()
+                return await crm.leads.all().to_list()
+
+        known = asyncio.run(after_pipelines())
+        assert sorted(fresh, key=lambda r: int(r.id)) == sorted(known, key=lambda r: int(r.id))
+        assert any(r.custom for r in fresh) and len({r.stage for r in fresh}) > 2
+        assert len(transport.seen) == 2  # the probe, carrying the snapshot, and one chain
+    finally:
+        emulator.close()
+
+
+def test_a_filtered_read_reads_the_snapshot_first(big: Bitrix24Emulator) -> None:
+    """Conditions are compiled against the snapshot, so it comes before the probe."""
+    _records, transport = _read(big, lambda crm: crm.leads.filter(F("amount") > 5_000).limit(5))
+    first, second, *_ = [cmds for _m, cmds, _s in transport.seen]
+    assert sorted(set(first)) == SNAPSHOT_METHODS
+    assert set(second) == {"crm.lead.list"}
+
+
+def test_extra_commands_may_not_take_the_probe_keys() -> None:
+    with pytest.raises(ValueError, match="probe"):
+        KeysetReader(None, "crm.lead.list", {}, ["ID"], extra_commands={"first": "x"})  # type: ignore[arg-type]
