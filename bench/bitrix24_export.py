@@ -4,7 +4,9 @@ Serves the emulator over real HTTP (``ServerThread``) with the vendor's limits (
 draining 2/s; operating time) and some latency, seeds N leads, then exports them all
 
 * through unicrm (``crm.leads.all()``: keyset pages chained 50 to a ``batch``, parallel ranges),
-* through the ``fast-bitrix24`` package (``get_all("crm.lead.list")``), in the same run,
+* through the ``fast-bitrix24`` package (``get_all("crm.lead.list")``), in the same run: once
+  selecting the columns unicrm reads for a full record (the same export) and once with no
+  params (its default select leaves out phones, e-mails and user fields; ``--peer-select``),
 
 and prints rows/s of both, their ratio (target >= 2x) and the HTTP requests unicrm used per
 1,000 rows against the minimum (1,000 / 2,500 = 0.4; target <= 0.5). unicrm starts from a fresh
@@ -28,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -36,6 +39,8 @@ import httpx
 
 import unicrm
 from unicrm.emulation import ServerThread, free_port
+from unicrm.model import EntityKind
+from unicrm_bitrix24.adapter import SELECT
 from unicrm_bitrix24.emulator import Bitrix24Emulator
 
 ROWS_PER_REQUEST = 2500
@@ -67,13 +72,26 @@ def export_unicrm(url: str, limits: str, links: str) -> Run:
     return Run(rows, elapsed, transport.count)
 
 
-def export_fast(url: str) -> Run:
+#: What fast-bitrix24 is asked to select. "same": the columns unicrm reads for a full record
+#: (standard fields, user fields, phones, e-mails, web, messengers, contact ids) - the same
+#: export; "default": ``get_all("crm.lead.list")`` with no params, which leaves out the phones,
+#: e-mails and user fields (the vendor's default select covers standard fields only).
+PEER_SELECTS: dict[str, list[str] | None] = {
+    "same": list(SELECT[EntityKind.LEAD]),
+    "default": None,
+}
+
+
+def export_fast(url: str, select: list[str] | None) -> Run:
     import fast_bitrix24
 
     logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
     client = fast_bitrix24.Bitrix(url, verbose=False)
     started = time.perf_counter()
-    rows = len(client.get_all("crm.lead.list"))
+    with warnings.catch_warnings():  # "selecting all fields and no filter": that is the point
+        warnings.simplefilter("ignore")
+        params = {"select": select} if select is not None else None
+        rows = len(client.get_all("crm.lead.list", params=params))
     return Run(rows, time.perf_counter() - started)
 
 
@@ -149,7 +167,9 @@ def serving(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
             address = urlsplit(hook)
             for _ in range(100):
                 try:
-                    socket.create_connection((address.hostname, address.port), timeout=1).close()
+                    socket.create_connection(
+                        (address.hostname, address.port or 80), timeout=1
+                    ).close()
                     break
                 except OSError:
                     time.sleep(0.1)
@@ -168,6 +188,13 @@ def main() -> None:
     )
     parser.add_argument("--skip-fast", action="store_true", help="unicrm only")
     parser.add_argument(
+        "--peer-select",
+        default="both",
+        choices=("same", "default", "both"),
+        help="fast-bitrix24 selects the columns unicrm reads (same), its default columns, or"
+        " both one after the other",
+    )
+    parser.add_argument(
         "--server",
         default="process",
         choices=("process", "thread"),
@@ -182,7 +209,8 @@ def main() -> None:
         print(f"seeded {args.n:,} leads in {time.perf_counter() - started:.1f} s ({args.server})")
         plan = "standard" if args.limits == "vendor" else "off"
         ours_runs: list[Run] = []
-        theirs_runs: list[Run] = []
+        peers = list(PEER_SELECTS) if args.peer_select == "both" else [args.peer_select]
+        theirs_runs: dict[str, list[Run]] = {peer: [] for peer in peers}
         for round_no in range(max(1, args.rounds)):
             if round_no:
                 time.sleep(DRAIN)
@@ -191,12 +219,16 @@ def main() -> None:
             ours_runs.append(run)
             if args.rounds > 1:
                 print(f"  round {round_no + 1}: unicrm {run.rate:,.0f} rows/s{run.server_note()}")
-            if not args.skip_fast:
+            for peer in [] if args.skip_fast else peers:
                 time.sleep(DRAIN)
-                run = measured(pid, lambda: export_fast(hook))
-                theirs_runs.append(run)
+                select = PEER_SELECTS[peer]
+                run = measured(pid, lambda: export_fast(hook, select))  # noqa: B023
+                theirs_runs[peer].append(run)
                 if args.rounds > 1:
-                    print(f"  round {round_no + 1}: fast-bitrix24 {run.rate:,.0f} rows/s")
+                    print(
+                        f"  round {round_no + 1}: fast-bitrix24 ({peer} select) "
+                        f"{run.rate:,.0f} rows/s"
+                    )
         ours = median_run(ours_runs)
         requests = ours.requests or 0
         per_1000 = requests * 1000 / max(ours.rows, 1)
@@ -209,13 +241,15 @@ def main() -> None:
             f"requests:      {requests} = {per_1000:.3f} per 1,000 rows "
             f"(minimum {1000 / ROWS_PER_REQUEST:.1f}, target <= 0.5)"
         )
-        if theirs_runs:
-            theirs = median_run(theirs_runs)
+        for peer, runs in theirs_runs.items():
+            if not runs:
+                continue
+            theirs = median_run(runs)
             print(
-                f"fast-bitrix24: {theirs.rows:,} rows in {theirs.seconds:.1f} s = "
+                f"fast-bitrix24 ({peer} select): {theirs.rows:,} rows in {theirs.seconds:.1f} s = "
                 f"{theirs.rate:,.0f} rows/s ({label}){theirs.server_note()}"
             )
-            print(f"ratio:         {ours.rate / theirs.rate:.2f}x (target >= 2x)")
+            print(f"ratio vs {peer} select: {ours.rate / theirs.rate:.2f}x (target >= 2x)")
 
 
 if __name__ == "__main__":
