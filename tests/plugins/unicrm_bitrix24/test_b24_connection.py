@@ -38,3 +38,22 @@ def test_bad_webhook_options_are_configuration_errors(url: str, webhook: str, me
     with pytest.raises(ConfigurationError, match=message) as caught:
         unicrm.connect(url, webhook=webhook)
     assert "qq7abc" not in str(caught.value) and "zzz" not in str(caught.value)
+
+
+@pytest.mark.parametrize("headroom", [-1, 50, 50.5, "1", True, None])
+def test_bad_headroom_is_a_configuration_error(headroom: object) -> None:
+    with pytest.raises(ConfigurationError, match="headroom"):
+        unicrm.connect("bitrix24+http://127.0.0.1:1/rest/1/qq7abc/", headroom=headroom)
+
+
+def test_headroom_reaches_the_portal_bucket_and_the_largest_one_wins() -> None:
+    from unicrm_bitrix24.limiter import HEADROOM, limiter_for
+
+    host = "headroom-test.example"
+    crm = unicrm.connect(f"bitrix24://{host}/rest/1/qq7abc/", headroom=3)
+    assert limiter_for(host).bucket.headroom == 3.0  # the connection's limiter is the shared one
+    assert limiter_for(host, headroom=HEADROOM).bucket.headroom == 3.0  # never lowered
+    other = unicrm.connect(f"bitrix24://{host}/rest/1/qq7abc/", headroom=7.5)
+    assert limiter_for(host).bucket.headroom == 7.5
+    crm.close()
+    other.close()
