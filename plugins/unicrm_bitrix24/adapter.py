@@ -11,6 +11,7 @@ one ``batch`` and cached.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -131,17 +132,29 @@ class Bitrix24Adapter(Adapter):
         self.settings = settings
         self.capabilities = bitrix24_capabilities(settings.write_batch_size)
         self._schema: PortalSchema | None = None
+        self._loading: asyncio.Task[PortalSchema] | None = None
 
     def describe(self) -> str:
         return self.client.describe()
 
     # --- portal metadata --------------------------------------------------------------
     async def schema(self, *, fresh: bool = False) -> PortalSchema:
-        """The cached portal snapshot (read in one batch on first use)."""
+        """The cached portal snapshot (read in one batch on first use).
+
+        Calls that need it at the same time share one read (120 gathered ``get``s on a fresh
+        connection send one snapshot batch, not one each); ``fresh`` always reads anew, after
+        whatever the caller changed.
+        """
         if self._schema is not None and not fresh:
             return self._schema
-        answer = await self.client.batch(SCHEMA_COMMANDS, read_only=True)
-        return self._adopt_schema(answer)
+        loop = asyncio.get_running_loop()
+        shared = self._loading
+        if fresh or shared is None or shared.done() or shared.get_loop() is not loop:
+            shared = self._loading = loop.create_task(self._read_schema())
+        return await asyncio.shield(shared)
+
+    async def _read_schema(self) -> PortalSchema:
+        return self._adopt_schema(await self.client.batch(SCHEMA_COMMANDS, read_only=True))
 
     def _adopt_schema(self, answer: BatchResult) -> PortalSchema:
         """Cache the snapshot from the answers to :data:`SCHEMA_COMMANDS` (sent on their own

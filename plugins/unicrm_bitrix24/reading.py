@@ -166,15 +166,24 @@ class KeysetReader:
                 after = _last_id(rows)
                 if budget is not None:
                     budget -= len(rows)
-            if not more or not rows:
-                return
+            if not more or not rows or (upper is not None and after >= upper):
+                return  # a chain that reached its range's top ID has nothing left to read
 
     def _ranges(self, low: int, high: int) -> list[tuple[int, int | None]]:
+        """ID ranges ``(after, up to)`` covering ``(low, high]``, one per chain.
+
+        Each chain reads its range in sequential batches, so the read takes as many rounds as
+        the longest range needs: ``ceil(span / (concurrency * 2,500))``. Every range but the
+        last spans exactly that many full batches of IDs, so where IDs are dense no range ends
+        on a part-filled batch (12,000 rows: 5 batches, not 8), and a read that needs fewer
+        chains than ``concurrency`` to finish in those rounds uses fewer.
+        """
         span = high - low
-        chains = max(1, min(self.concurrency, -(-span // ROWS_PER_BATCH)))
-        step = -(-span // chains)
+        rounds = max(1, -(-span // (self.concurrency * ROWS_PER_BATCH)))
+        step = rounds * ROWS_PER_BATCH
+        chains = max(1, -(-span // step))
         edges = [low + i * step for i in range(chains)] + [high]
-        return [(edges[i], edges[i + 1] if i + 1 < chains else high) for i in range(chains)]
+        return [(edges[i], edges[i + 1]) for i in range(chains)]
 
     async def pages(self, limit: int | None = None) -> AsyncIterator[list[Mapping[str, Any]]]:
         """Every matching row (up to ``limit``), a batch of pages at a time."""

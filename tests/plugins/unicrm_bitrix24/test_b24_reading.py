@@ -9,16 +9,19 @@ ID order. Requests are counted at the transport.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from unicrm import F
 from unicrm_bitrix24.adapter import AdapterSettings
 from unicrm_bitrix24.emulator import Bitrix24Emulator
-from unicrm_bitrix24.reading import KeysetReader
+from unicrm_bitrix24.reading import ROWS_PER_BATCH, KeysetReader
 
 from .conftest import adapter_crm
 
@@ -60,9 +63,9 @@ def test_12000_rows_at_about_2500_per_request(big: Bitrix24Emulator) -> None:
     ids = [r.id for r in records]
     assert sorted(ids, key=int) == _ids(big)  # every row, none twice
     reads = transport.requests_for("crm.lead.list")
-    # the floor is 12,000 / 2,500 = 5; each of the 4 parallel ranges may end on a part batch,
-    # plus the probe
-    assert 5 <= reads <= 5 + 4 + 1
+    # the probe (50 rows), then 11,950 IDs in ranges of whole batches: 5,000 + 5,000 + 1,950
+    # read in 2 + 2 + 1 batches (the floor, 12,000 / 2,500 rounded up, plus the probe)
+    assert reads == 1 + 5
     assert len(transport.seen) == reads  # the portal schema rode along with the probe
     first, *rest = [cmds for _m, cmds, _s in transport.seen]
     assert sorted(set(first) - {"crm.lead.list"}) == SNAPSHOT_METHODS
@@ -86,6 +89,25 @@ def test_any_concurrency_reads_each_row_once(big: Bitrix24Emulator, concurrency:
     )
     ids = [r.id for r in records]
     assert len(ids) == len(set(ids)) and sorted(ids, key=int) == _ids(big)
+
+
+@given(
+    low=st.integers(0, 10**6),
+    span=st.integers(1, 10**6),
+    concurrency=st.integers(1, 12),
+)
+def test_ranges_cover_the_span_in_whole_batches(low: int, span: int, concurrency: int) -> None:
+    reader = KeysetReader(None, "crm.lead.list", {}, ["ID"], concurrency=concurrency)  # type: ignore[arg-type]
+    ranges = reader._ranges(low, low + span)
+    assert ranges[0][0] == low and ranges[-1][1] == low + span
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # contiguous, no overlap
+    assert 1 <= len(ranges) <= concurrency
+    rounds = -(-span // (concurrency * ROWS_PER_BATCH))  # the fewest sequential batches
+    sizes = [(up or 0) - after for after, up in ranges]
+    assert all(size == rounds * ROWS_PER_BATCH for size in sizes[:-1])
+    assert 0 < sizes[-1] <= rounds * ROWS_PER_BATCH
+    # no more requests than whole batches need (dense IDs): ceil(span / 2,500)
+    assert sum(-(-size // ROWS_PER_BATCH) for size in sizes) == -(-span // ROWS_PER_BATCH)
 
 
 def _gappy_portal(seed: int) -> Bitrix24Emulator:
