@@ -81,6 +81,12 @@ PEER_SELECTS: dict[str, list[str] | None] = {
     "default": None,
 }
 
+#: The target applies to the same export; the default select reads fewer columns per row.
+TARGET_NOTE = {
+    "same": "target >= 2x",
+    "default": "the peer reads fewer columns: shown for reference",
+}
+
 
 def export_fast(url: str, select: list[str] | None) -> Run:
     import fast_bitrix24
@@ -249,7 +255,8 @@ def main() -> None:
                 f"fast-bitrix24 ({peer} select): {theirs.rows:,} rows in {theirs.seconds:.1f} s = "
                 f"{theirs.rate:,.0f} rows/s ({label}){theirs.server_note()}"
             )
-            print(f"ratio vs {peer} select: {ours.rate / theirs.rate:.2f}x (target >= 2x)")
+            aim = TARGET_NOTE[peer]
+            print(f"ratio vs {peer} select: {ours.rate / theirs.rate:.2f}x ({aim})")
 
 
 if __name__ == "__main__":
