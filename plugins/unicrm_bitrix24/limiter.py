@@ -47,8 +47,7 @@ class LeakyBucket:
         headroom: float = HEADROOM,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if capacity <= headroom or drain <= 0:
-            raise ValueError("a leaky bucket needs capacity > headroom and a positive drain")
+        self._check(capacity, drain, headroom)
         self.capacity = capacity
         self.drain = drain
         self.headroom = headroom
@@ -56,6 +55,18 @@ class LeakyBucket:
         self._level = 0.0
         self._stamp = clock()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _check(capacity: float, drain: float, headroom: float) -> None:
+        if capacity <= headroom or drain <= 0:
+            raise ValueError("a leaky bucket needs capacity > headroom and a positive drain")
+
+    def keep_free(self, headroom: float) -> None:
+        """Keep at least ``headroom`` requests free: connections sharing this bucket each ask
+        for theirs, and the largest wins."""
+        if headroom > self.headroom:
+            self._check(self.capacity, self.drain, headroom)
+            self.headroom = headroom
 
     def _leak(self, now: float) -> None:
         self._level = max(0.0, self._level - (now - self._stamp) * self.drain)
@@ -222,10 +233,8 @@ def limiter_for(
             found = _shared[(portal, plan)] = Bitrix24Limiter(
                 LeakyBucket(capacity, drain, headroom=headroom), OperatingBudget()
             )
-        elif headroom > found.bucket.headroom:
-            if capacity <= headroom:
-                raise ValueError("a leaky bucket needs capacity > headroom")
-            found.bucket.headroom = headroom
+        else:
+            found.bucket.keep_free(headroom)
         return found
 
 
