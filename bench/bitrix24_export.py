@@ -72,19 +72,21 @@ def export_unicrm(url: str, limits: str, links: str) -> Run:
     return Run(rows, elapsed, transport.count)
 
 
-#: What fast-bitrix24 is asked to select. "same": the columns unicrm reads for a full record
-#: (standard fields, user fields, phones, e-mails, web, messengers, contact ids) - the same
-#: export; "default": ``get_all("crm.lead.list")`` with no params, which leaves out the phones,
-#: e-mails and user fields (the vendor's default select covers standard fields only).
-PEER_SELECTS: dict[str, list[str] | None] = {
-    "same": list(SELECT[EntityKind.LEAD]),
-    "default": None,
-}
+@attrs.frozen
+class Peer:
+    """How fast-bitrix24 is run: what it selects, and what its ratio to unicrm means."""
 
-#: The target applies to the same export; the default select reads fewer columns per row.
-TARGET_NOTE = {
-    "same": "target >= 2x",
-    "default": "the peer reads fewer columns: shown for reference",
+    select: list[str] | None
+    aim: str
+
+
+#: "same": the columns unicrm reads for a full record (standard fields, user fields, phones,
+#: e-mails, web, messengers, contact ids) - the same export, which the 2x target applies to;
+#: "default": ``get_all("crm.lead.list")`` with no params, whose default select leaves out the
+#: phones, e-mails and user fields (fewer columns per row: shown for reference).
+PEERS: dict[str, Peer] = {
+    "same": Peer(list(SELECT[EntityKind.LEAD]), "target >= 2x"),
+    "default": Peer(None, "the peer reads fewer columns: shown for reference"),
 }
 
 
@@ -215,7 +217,7 @@ def main() -> None:
         print(f"seeded {args.n:,} leads in {time.perf_counter() - started:.1f} s ({args.server})")
         plan = "standard" if args.limits == "vendor" else "off"
         ours_runs: list[Run] = []
-        peers = list(PEER_SELECTS) if args.peer_select == "both" else [args.peer_select]
+        peers = list(PEERS) if args.peer_select == "both" else [args.peer_select]
         theirs_runs: dict[str, list[Run]] = {peer: [] for peer in peers}
         for round_no in range(max(1, args.rounds)):
             if round_no:
@@ -227,7 +229,7 @@ def main() -> None:
                 print(f"  round {round_no + 1}: unicrm {run.rate:,.0f} rows/s{run.server_note()}")
             for peer in [] if args.skip_fast else peers:
                 time.sleep(DRAIN)
-                select = PEER_SELECTS[peer]
+                select = PEERS[peer].select
                 run = measured(pid, lambda: export_fast(hook, select))  # noqa: B023
                 theirs_runs[peer].append(run)
                 if args.rounds > 1:
@@ -255,7 +257,7 @@ def main() -> None:
                 f"fast-bitrix24 ({peer} select): {theirs.rows:,} rows in {theirs.seconds:.1f} s = "
                 f"{theirs.rate:,.0f} rows/s ({label}){theirs.server_note()}"
             )
-            aim = TARGET_NOTE[peer]
+            aim = PEERS[peer].aim
             print(f"ratio vs {peer} select: {ours.rate / theirs.rate:.2f}x ({aim})")
 
 
