@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,6 +17,7 @@ from unicrm.transport import Backoff, RetryPolicy
 from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
 from unicrm_bitrix24.auth import Credentials
 from unicrm_bitrix24.client import Bitrix24Client, parse_endpoint
+from unicrm_bitrix24.emulator import Bitrix24Emulator
 from unicrm_bitrix24.limiter import Bitrix24Limiter, NoLimits
 from unicrm_bitrix24.schema import PortalSchema, parse_stages, parse_user_field
 
@@ -118,3 +121,14 @@ def adapter_crm(
         policy=policy,
     )
     return AsyncCRM(Bitrix24Adapter(client, settings or AdapterSettings())), transport
+
+
+@contextlib.contextmanager
+def seeded_portal(leads: int, *, contacts: int, webhook: str) -> Iterator[Bitrix24Emulator]:
+    """A Bitrix24 emulator (limits off) seeded with ``leads`` and ``contacts``, closed after."""
+    emulator = Bitrix24Emulator(limits="off", webhook=webhook)
+    try:
+        emulator.seed(leads, contacts=contacts)
+        yield emulator
+    finally:
+        emulator.close()

@@ -7,9 +7,8 @@ import asyncio
 from typing import Any
 
 from unicrm_bitrix24.adapter import Bitrix24Adapter
-from unicrm_bitrix24.emulator import Bitrix24Emulator
 
-from .conftest import adapter_crm
+from .conftest import adapter_crm, seeded_portal
 
 
 def _snapshot_reads(transport: Any) -> int:
@@ -17,9 +16,7 @@ def _snapshot_reads(transport: Any) -> int:
 
 
 def test_concurrent_first_calls_share_one_snapshot_read() -> None:
-    emulator = Bitrix24Emulator(limits="off", webhook="1/sharedsnapshot12")
-    try:
-        emulator.seed(40, contacts=10)
+    with seeded_portal(40, contacts=10, webhook="1/sharedsnapshot12") as emulator:
         crm, transport = adapter_crm(emulator)
         transport._latency = 0.005  # answers take a while: the gets really overlap
 
@@ -31,14 +28,10 @@ def test_concurrent_first_calls_share_one_snapshot_read() -> None:
         assert [lead.id for lead in leads] == [str(i) for i in range(1, 41)]
         assert _snapshot_reads(transport) == 1
         assert len(transport.seen) == 1 + 40  # the snapshot and one batch per get
-    finally:
-        emulator.close()
 
 
 def test_a_fresh_snapshot_is_read_again_and_sees_a_new_field() -> None:
-    emulator = Bitrix24Emulator(limits="off", webhook="1/sharedsnapshot12")
-    try:
-        emulator.seed(5, contacts=2)
+    with seeded_portal(5, contacts=2, webhook="1/sharedsnapshot12") as emulator:
         crm, transport = adapter_crm(emulator)
 
         async def go() -> tuple[set[str], set[str]]:
@@ -58,5 +51,3 @@ def test_a_fresh_snapshot_is_read_again_and_sees_a_new_field() -> None:
         old, new = asyncio.run(go())
         assert "FRESHLY_MADE" not in old and "FRESHLY_MADE" in new
         assert _snapshot_reads(transport) == 2
-    finally:
-        emulator.close()

@@ -23,7 +23,7 @@ from unicrm_bitrix24.adapter import AdapterSettings
 from unicrm_bitrix24.emulator import Bitrix24Emulator
 from unicrm_bitrix24.reading import ROWS_PER_BATCH, KeysetReader
 
-from .conftest import adapter_crm
+from .conftest import adapter_crm, seeded_portal
 
 BIG = 12_000
 SNAPSHOT_METHODS = ["crm.contact.userfield.list", "crm.lead.userfield.list", "crm.status.list"]
@@ -147,38 +147,26 @@ def test_holes_and_empty_ranges(seed: int) -> None:
 
 
 def test_deleted_rows_at_the_top_and_bottom() -> None:
-    emulator = Bitrix24Emulator(limits="off", webhook="1/edgecode12345678")
-    try:
-        emulator.seed(5_200, contacts=10)
+    with seeded_portal(5_200, contacts=10, webhook="1/edgecode12345678") as emulator:
         _delete(emulator, [*range(1, 120), *range(5_000, 5_201)])
         records, _t = _read(emulator, lambda crm: crm.leads.all().only("id"))
         assert sorted((r.id for r in records), key=int) == _ids(emulator)
-    finally:
-        emulator.close()
 
 
 @pytest.mark.parametrize("rows", [0, 1, 49, 50, 51, 2_550, 2_551])
 def test_small_and_page_sized_portals(rows: int) -> None:
-    emulator = Bitrix24Emulator(limits="off", webhook="1/smallcode1234567")
-    try:
-        emulator.seed(rows, contacts=5)
+    with seeded_portal(rows, contacts=5, webhook="1/smallcode1234567") as emulator:
         records, transport = _read(emulator, lambda crm: crm.leads.all().only("id"))
         assert sorted((r.id for r in records), key=int) == _ids(emulator)
         if rows < 50:
             assert transport.requests_for("crm.lead.list") == 1  # the probe answers it all
-    finally:
-        emulator.close()
 
 
 def test_exactly_one_page_takes_one_request() -> None:
-    emulator = Bitrix24Emulator(limits="off", webhook="1/smallcode1234567")
-    try:
-        emulator.seed(50, contacts=5)
+    with seeded_portal(50, contacts=5, webhook="1/smallcode1234567") as emulator:
         records, transport = _read(emulator, lambda crm: crm.leads.all().only("id"))
         assert len(records) == 50
         assert transport.requests_for("crm.lead.list") == 1
-    finally:
-        emulator.close()
 
 
 @pytest.mark.parametrize("limit", [1, 50, 51, 2_499, 5_000, 11_999, 20_000])
@@ -202,9 +190,7 @@ def test_contacts_read_each_row_once(big: Bitrix24Emulator) -> None:
 def test_records_mapped_with_the_snapshot_that_rode_along() -> None:
     """A fresh connection's first read maps its rows with the snapshot fetched in the same
     request: the records equal those of a connection that read the snapshot beforehand."""
-    emulator = Bitrix24Emulator(limits="off", webhook="1/ridecode12345678")
-    try:
-        emulator.seed(400, contacts=100)
+    with seeded_portal(400, contacts=100, webhook="1/ridecode12345678") as emulator:
         fresh, transport = _read(emulator, lambda crm: crm.leads.all(), contact_links="primary")
         crm, _t = adapter_crm(emulator, settings=AdapterSettings(contact_links="primary"))
 
@@ -217,8 +203,6 @@ def test_records_mapped_with_the_snapshot_that_rode_along() -> None:
         assert sorted(fresh, key=lambda r: int(r.id)) == sorted(known, key=lambda r: int(r.id))
         assert any(r.custom for r in fresh) and len({r.stage for r in fresh}) > 2
         assert len(transport.seen) == 2  # the probe, carrying the snapshot, and one chain
-    finally:
-        emulator.close()
 
 
 def test_a_filtered_read_reads_the_snapshot_first(big: Bitrix24Emulator) -> None:
