@@ -279,14 +279,15 @@ class AmoCRMEmulator:
         out = []
         for index, item in enumerate(items):
             entity_id, updated = self.writer.update(kind, item)
-            out.append(
-                {
-                    "id": entity_id,
-                    "updated_at": updated,
-                    "request_id": str(item.get("request_id", index)),
-                    "_links": serialize.link(call.base, f"/api/v4/{kind}/{entity_id}"),
-                }
-            )
+            answer: dict[str, Any] = {"id": entity_id}
+            row = self.store.entity(kind, entity_id)
+            if kind == "contacts" and row is not None:
+                answer["name"] = row["name"]
+            answer["updated_at"] = updated
+            if self.rules.update_request_id:
+                answer["request_id"] = str(item.get("request_id", index))
+            answer["_links"] = serialize.link(call.base, f"/api/v4/{kind}/{entity_id}")
+            out.append(answer)
         return hal(
             {"_links": serialize.link(call.base, f"/api/v4/{kind}"), "_embedded": {kind: out}}
         )

@@ -41,6 +41,10 @@ class OpenRules:
       which no page documents.
     * ``block_body``: the body of the 403 a blocked account gets: nginx's HTML page (observed in
       amocrm/amocrm-api-php#434, ``"html"``) or nothing at all (``"empty"``).
+    * ``update_request_id``: whether a batch update's answer echoes each item's ``request_id``.
+      The contacts page's example answer has none (``id``, ``name``, ``updated_at``, ``_links``);
+      the vendor notes record one in the leads example, and the PHP library checks for it
+      before using it (``array_key_exists('request_id', $entity)``).
     * ``textarea_limit``: text fields are capped at 256 characters through the API (observed);
       whether textarea fields are is not known (None: no cap).
     """
@@ -53,6 +57,7 @@ class OpenRules:
     rate_limit_body: str = attrs.field(default="problem", validator=in_(RATE_LIMIT_BODIES))
     retry_after: int | None = None
     block_body: str = attrs.field(default="html", validator=in_(BLOCK_BODIES))
+    update_request_id: bool = False
     textarea_limit: int | None = None
 
 

@@ -206,3 +206,25 @@ def test_search_query_looks_through_filled_fields(api: Api) -> None:
     response = api.call("GET", "/api/v4/contacts", [("query", "79990001122")])
     found = json.loads(response.body)["_embedded"]["contacts"]
     assert [c["name"] for c in found] == ["Caller"]
+
+
+@pytest.mark.parametrize("echo", [False, True])
+def test_a_batch_update_answer_is_id_name_updated_at(echo: bool) -> None:
+    """A contact batch update answers ``id``, ``name``, ``updated_at`` per contact; whether it
+    echoes ``request_id`` is an open rule (``OpenRules.update_request_id``; off by default, as
+    in the example).
+
+    Source: amoCRM developer docs,
+    https://www.amocrm.ru/developers/content/crm_platform/contacts-and-companies
+    ("Редактирование контактов", response example): "\\"id\\": 3, \\"name\\": \\"Иван
+    Иванов\\", \\"updated_at\\": 1590945248, \\"_links\\""; amocrm/amocrm-api-php,
+    src/AmoCRM/EntitiesServices/Leads.php, ``processAction``: "if
+    (array_key_exists('request_id', $entity))".
+    """
+    api = make_api(update_request_id=echo)
+    (contact_id,) = create(api, "contacts", [{"name": "Old"}])
+    body = api.json("PATCH", "/api/v4/contacts", body=[{"id": contact_id, "name": "Иван Иванов"}])
+    (answer,) = body["_embedded"]["contacts"]
+    assert (answer["id"], answer["name"]) == (contact_id, "Иван Иванов")
+    assert isinstance(answer["updated_at"], int)
+    assert ("request_id" in answer) is echo
