@@ -28,6 +28,7 @@ SHAPE_ERRORS: tuple[type[BaseException], ...] = (
     IndexError,
     ValueError,
     ArithmeticError,
+    RecursionError,  # str() of a value nested close to the decoder's own limit
     UnicrmError,
 )
 
