@@ -16,6 +16,8 @@ from unicrm_amocrm.client import AmoClient, base_url_of
 from unicrm_amocrm.emulator import AmoCRMEmulator, OpenRules
 from unicrm_amocrm.emulator import limits as amo_limits
 
+from .conftest import BearerToken
+
 HTML = "<html><body><h1>403 Forbidden</h1>nginx</body></html>"
 
 
@@ -172,19 +174,10 @@ def test_an_empty_403_is_a_block_not_described_as_html() -> None:
         _call(client)
 
 
-class _Bearer(httpx.Auth):
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        yield request
-
-
 def _emulated_client(emulator: AmoCRMEmulator) -> AmoClient:
     return AmoClient(
         "http://127.0.0.1:1",
-        auth=_Bearer(emulator.long_lived_token),
+        auth=BearerToken(emulator.long_lived_token),
         limiter=NoLimiter(),
         transport=EmulatorTransport(emulator),
         policy=RetryPolicy(max_attempts=1),

@@ -31,18 +31,11 @@ from unicrm_amocrm.adapter import AmoCRMAdapter
 from unicrm_amocrm.client import AmoClient
 from unicrm_amocrm.emulator import AmoCRMEmulator
 
+from .conftest import BearerToken
+
 Mutation = Callable[[bytes], tuple[bytes, str]]
 RESULT_TYPES = (UnicrmError, Lead, Contact, CustomFieldDef, Pipeline)
 HTML = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
-
-
-class _Bearer(httpx.Auth):
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        yield request
 
 
 class HostileTransport(EmulatorTransport):
@@ -76,7 +69,7 @@ def _emulator() -> AmoCRMEmulator:
 def _adapter(emulator: AmoCRMEmulator, transport: httpx.AsyncBaseTransport) -> AmoCRMAdapter:
     client = AmoClient(
         "http://127.0.0.1:1",
-        auth=_Bearer(emulator.long_lived_token),
+        auth=BearerToken(emulator.long_lived_token),
         limiter=NoLimiter(),
         transport=transport,
         policy=RetryPolicy(max_attempts=2, backoff=Backoff(base=0.0, cap=0.0)),
