@@ -270,10 +270,9 @@ def test_bodies_that_are_not_utf8(operation: str, body: bytes) -> None:
         _run(operation, target, _constant(body))
 
 
-@pytest.mark.xfail(strict=True, reason="core decode fix on the transport branch")
 @pytest.mark.parametrize("operation", ["get-lead", "list-leads", "create-leads", "pipelines"])
 def test_deeply_nested_bodies(operation: str) -> None:
-    """``[`` x 5000: the core's JSON decode raises RecursionError (unicrm/transport/classify.py,
-    fixed on the transport branch); the adapter itself never sees the body."""
+    """``[`` x 5000: the core's JSON decode turns the nesting into InvalidResponse
+    (unicrm/transport/bodies.py); the adapter itself never sees the body."""
     for target in range(6):
         _run(operation, target, _constant(b"[" * 5000 + b"]" * 5000))
