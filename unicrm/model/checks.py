@@ -58,26 +58,14 @@ def _name(instance: object, attribute: Any) -> str:
 
 def opt_text(instance: object, attribute: Any, value: Any) -> None:
     """attrs validator: None or encodable text."""
-    if value is not None:
-        check_text(value, _name(instance, attribute))
+    if value is None or (type(value) is str and value.isascii()):
+        return  # the common case, decided without building a message
+    check_text(value, _name(instance, attribute))
 
 
 def nonblank(instance: object, attribute: Any, value: Any) -> None:
     """attrs validator: non-blank encodable text (None refused)."""
     check_nonblank(value, _name(instance, attribute))
-
-
-def optional_instance(kind: type, example: str) -> Any:
-    """attrs validator: None or an instance of ``kind``; the message shows ``example``."""
-
-    def check(instance: object, attribute: Any, value: Any) -> None:
-        if value is not None and not isinstance(value, kind):
-            raise TypeError(
-                f"{_name(instance, attribute)} must be a {kind.__name__} such as {example}, "
-                f"got {type(value).__name__} {value!r}"
-            )
-
-    return check
 
 
 def is_bool(instance: object, attribute: Any, value: Any) -> None:
@@ -194,14 +182,3 @@ def custom_values(value: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"custom must be a mapping of key -> value, got {type(value).__name__}")
     return {check_nonblank(k, "a custom field key"): _custom_value(k, v) for k, v in value.items()}
-
-
-def aware(instance: object, attribute: Any, value: Any) -> None:
-    """attrs validator: None or a timezone-aware ``datetime``."""
-    if value is None:
-        return
-    name = _name(instance, attribute)
-    if not isinstance(value, dt.datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")

@@ -15,19 +15,16 @@ from typing import Any, ClassVar
 import attrs
 
 from unicrm.model.attributes import to_custom, to_emails, to_phones
-from unicrm.model.checks import aware, opt_text, optional_instance, to_opt_id, to_texts, to_tuple
+from unicrm.model.checks import to_opt_id, to_texts, to_tuple
 from unicrm.model.custom_fields import CustomValue
 from unicrm.model.enums import EntityKind
 from unicrm.model.frozen import FrozenMap, freeze
+from unicrm.model.record_checks import check_record
 from unicrm.model.values import ContactLink, Email, Money, Phone, StageRef
 
 
 def _links(value: Iterable[ContactLink | str] | None) -> tuple[ContactLink, ...]:
     return tuple(c if isinstance(c, ContactLink) else ContactLink(c) for c in to_tuple(value))
-
-
-_MONEY = optional_instance(Money, "Money('1500.00', 'USD')")
-_STAGE = optional_instance(StageRef, "StageRef('1', 'NEW', 'open')")
 
 
 @attrs.frozen(kw_only=True)
@@ -37,35 +34,38 @@ class Lead:
     kind: ClassVar[EntityKind] = EntityKind.LEAD
 
     id: str | None = attrs.field(default=None, converter=to_opt_id)
-    vendor: str | None = attrs.field(default=None, validator=opt_text)
-    title: str | None = attrs.field(default=None, validator=opt_text)
-    amount: Money | None = attrs.field(default=None, validator=_MONEY)
-    stage: StageRef | None = attrs.field(default=None, validator=_STAGE)
+    vendor: str | None = None
+    title: str | None = None
+    amount: Money | None = None
+    stage: StageRef | None = None
     responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
-    source: str | None = attrs.field(default=None, validator=opt_text)
-    first_name: str | None = attrs.field(default=None, validator=opt_text)
-    middle_name: str | None = attrs.field(default=None, validator=opt_text)
-    last_name: str | None = attrs.field(default=None, validator=opt_text)
-    company_title: str | None = attrs.field(default=None, validator=opt_text)
-    post: str | None = attrs.field(default=None, validator=opt_text)
+    source: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    company_title: str | None = None
+    post: str | None = None
     phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
     emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=to_emails)
     contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=_links)
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
-    comments: str | None = attrs.field(default=None, validator=opt_text)
-    origin: str | None = attrs.field(default=None, validator=opt_text)
-    utm_source: str | None = attrs.field(default=None, validator=opt_text)
-    utm_medium: str | None = attrs.field(default=None, validator=opt_text)
-    utm_campaign: str | None = attrs.field(default=None, validator=opt_text)
-    utm_content: str | None = attrs.field(default=None, validator=opt_text)
-    utm_term: str | None = attrs.field(default=None, validator=opt_text)
-    created_at: dt.datetime | None = attrs.field(default=None, validator=aware)
-    updated_at: dt.datetime | None = attrs.field(default=None, validator=aware)
-    closed_at: dt.datetime | None = attrs.field(default=None, validator=aware)
+    comments: str | None = None
+    origin: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_content: str | None = None
+    utm_term: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
     custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=to_custom)
     extra: FrozenMap[Any] = attrs.field(factory=FrozenMap, converter=freeze)
     raw: FrozenMap[Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_record(self)
 
     @property
     def main_contact_id(self) -> str | None:
@@ -88,25 +88,28 @@ class Contact:
     kind: ClassVar[EntityKind] = EntityKind.CONTACT
 
     id: str | None = attrs.field(default=None, converter=to_opt_id)
-    vendor: str | None = attrs.field(default=None, validator=opt_text)
-    first_name: str | None = attrs.field(default=None, validator=opt_text)
-    middle_name: str | None = attrs.field(default=None, validator=opt_text)
-    last_name: str | None = attrs.field(default=None, validator=opt_text)
-    post: str | None = attrs.field(default=None, validator=opt_text)
+    vendor: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    post: str | None = None
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
-    company_title: str | None = attrs.field(default=None, validator=opt_text)
+    company_title: str | None = None
     responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
-    source: str | None = attrs.field(default=None, validator=opt_text)
+    source: str | None = None
     phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
     emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=to_emails)
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
-    comments: str | None = attrs.field(default=None, validator=opt_text)
-    origin: str | None = attrs.field(default=None, validator=opt_text)
-    created_at: dt.datetime | None = attrs.field(default=None, validator=aware)
-    updated_at: dt.datetime | None = attrs.field(default=None, validator=aware)
+    comments: str | None = None
+    origin: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
     custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=to_custom)
     extra: FrozenMap[Any] = attrs.field(factory=FrozenMap, converter=freeze)
     raw: FrozenMap[Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_record(self)
 
     @property
     def full_name(self) -> str:
