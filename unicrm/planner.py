@@ -71,7 +71,7 @@ class Plan:
         return Or(tuple(p.residual for p in self.requests))
 
     def __str__(self) -> str:
-        lines = [f"Plan for {self.entity}s on {self.vendor}", f"  filter: {self.predicate}"]
+        lines = [f"Plan for {self.entity.plural} on {self.vendor}", f"  filter: {self.predicate}"]
         if not self.requests:
             lines.append("  no request: the filter can never match")
         for number, planned in enumerate(self.requests, 1):

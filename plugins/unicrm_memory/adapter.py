@@ -11,10 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from unicrm.adapter import Adapter, Capabilities, OrderKey, VendorRequest
-from unicrm.errors import ConfigurationError, NotFound, ValidationError
-from unicrm.model import CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.errors import ConfigurationError, NotFound, UnsupportedOperation, ValidationError
+from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record
 from unicrm.query import ALL, Node, evaluate, lookup
 from unicrm_memory.capabilities import LEVELS, memory_capabilities
+from unicrm_memory.links import check_targets, forget_links, mirror
 from unicrm_memory.store import MemoryStore, store_for
 
 VENDOR = "memory"
@@ -131,54 +132,55 @@ class MemoryAdapter(Adapter):
             yield rows[start : start + size]
 
     # --- writing -----------------------------------------------------------------------
-    def _validate(self, entity: EntityKind, record: Record) -> None:
-        if isinstance(record, Lead):
-            contacts = self._table(EntityKind.CONTACT)
-            missing = [c.contact_id for c in record.contacts if c.contact_id not in contacts]
-            if missing:
+    def _validate(self, record: Record) -> None:
+        check_targets(self.store.records, record)
+        stage = getattr(record, "stage", None)
+        if stage is not None:
+            pipelines = self.store.pipelines.get(record.kind, [])
+            pipeline = next((p for p in pipelines if p.id == stage.pipeline_id), None)
+            found = pipeline.stage(stage.stage_id) if pipeline else None
+            if found is None or found.semantic is not stage.semantic:
                 raise ValidationError(
-                    f"lead links unknown contacts {missing}",
+                    f"unknown {record.kind} stage {stage.pipeline_id}/{stage.stage_id} "
+                    f"with semantic {stage.semantic}",
                     vendor=VENDOR,
-                    details=(("contacts", f"no contact with id {m}") for m in missing),
+                    details=(("stage", "no such stage"),),
                 )
-            if record.stage is not None:
-                pipeline = next(
-                    (p for p in self.store.pipelines if p.id == record.stage.pipeline_id), None
-                )
-                stage = pipeline.stage(record.stage.stage_id) if pipeline else None
-                if stage is None or stage.semantic is not record.stage.semantic:
-                    raise ValidationError(
-                        f"unknown stage {record.stage.pipeline_id}/{record.stage.stage_id} "
-                        f"with semantic {record.stage.semantic}",
-                        vendor=VENDOR,
-                        details=(("stage", "no such stage"),),
-                    )
+
+    def _store(self, record: Record, current: Record | None) -> Record:
+        """Validate and keep ``record`` (replacing ``current``), mirroring its links."""
+        self._validate(record)
+        if current is None:
+            stored = self.store.stored(record, self.store.new_id(), None)
+        else:
+            stored = self.store.stored(record, current.id or "", current.created_at)
+        self._table(record.kind)[stored.id or ""] = stored
+        mirror(self.store.records, current, stored)
+        return stored
 
     async def create(self, entity: EntityKind, record: Record) -> Record:
         with self.store.lock:
-            self._validate(entity, record)
-            stored = self.store.stored(record, self.store.new_id(), None)
-            self._table(entity)[stored.id or ""] = stored
-        return stored
+            return self._store(record, None)
 
     async def update(self, entity: EntityKind, record: Record) -> Record:
         with self.store.lock:
             current = self._table(entity).get(record.id or "")
             if current is None:
                 raise NotFound(f"no {entity} with id {record.id!r}", vendor=VENDOR)
-            self._validate(entity, record)
-            stored = self.store.stored(record, current.id or "", current.created_at)
-            self._table(entity)[stored.id or ""] = stored
-        return stored
+            return self._store(record, current)
 
     async def delete(self, entity: EntityKind, record_id: str) -> None:
         with self.store.lock:
             if self._table(entity).pop(str(record_id), None) is None:
                 raise NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+            forget_links(self.store.records, entity, str(record_id))
 
     # --- reference data ---------------------------------------------------------------
-    async def pipelines(self) -> list[Pipeline]:
-        return list(self.store.pipelines)
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
+        found = self.store.pipelines.get(entity)
+        if found is None:
+            raise UnsupportedOperation(f"memory has no {entity} pipelines", vendor=VENDOR)
+        return list(found)
 
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
         with self.store.lock:

@@ -45,7 +45,7 @@ def _full(entity: EntityKind) -> dict[str, dict[Op, Pushdown]]:
 
 def memory_capabilities(level: str, page_size: int = 100) -> Capabilities:
     """Capabilities for a pushdown level (``none``, ``basic`` or ``full``)."""
-    entities = (EntityKind.LEAD, EntityKind.CONTACT)
+    entities = tuple(EntityKind)
     builders = {
         "none": lambda e: {},
         "basic": _basic,
@@ -55,10 +55,11 @@ def memory_capabilities(level: str, page_size: int = 100) -> Capabilities:
     orderable = {
         "none": (),
         "basic": ("id", "created_at", "amount"),
-        "full": tuple(FIELDS),
+        "full": tuple(FIELDS),  # every field; the planner asks only for an entity's own
     }[level]
     return Capabilities(
         vendor=f"memory (pushdown={level})",
+        entities=frozenset(entities),
         filters={e: build(e) for e in entities},
         boolean=BooleanSupport.FULL if level == "full" else BooleanSupport.CONJUNCTIVE,
         orderable={e: orderable for e in entities},

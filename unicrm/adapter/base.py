@@ -73,7 +73,7 @@ class Adapter(abc.ABC):
 
     async def delete(self, entity: EntityKind, record_id: str) -> None:
         """Delete one record. Vendors without deletion raise UnsupportedOperation."""
-        raise UnsupportedOperation(f"{self.name} cannot delete {entity}s", vendor=self.name)
+        raise UnsupportedOperation(f"{self.name} cannot delete {entity.plural}", vendor=self.name)
 
     @staticmethod
     async def _guard(call: Any) -> WriteResult:
@@ -85,8 +85,11 @@ class Adapter(abc.ABC):
 
     # --- reference data ---------------------------------------------------------------
     @abc.abstractmethod
-    async def pipelines(self) -> list[Pipeline]:
-        """The lead pipelines with their ordered stages."""
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
+        """The pipelines of ``entity`` (a lead or a deal) with their ordered stages, each with
+        its semantic. The core asks only for entities in :data:`unicrm.model.STAGED` that the
+        capabilities list; an adapter that has no pipelines for one raises
+        UnsupportedOperation naming vendor and entity."""
 
     @abc.abstractmethod
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:

@@ -58,13 +58,17 @@ def filter_table(
     return table
 
 
+def _op_name(op: Op | str) -> str:
+    return op.name if isinstance(op, Op) else op  # already frozen (attrs.evolve converts again)
+
+
 def _freeze_filters(
     value: Mapping[EntityKind, FilterTable],
 ) -> FrozenMap[FrozenMap[FrozenMap[Pushdown]]]:
     return FrozenMap(
         {
             str(entity): FrozenMap(
-                {f: FrozenMap({o.name: p for o, p in ops.items()}) for f, ops in table.items()}
+                {f: FrozenMap({_op_name(o): p for o, p in ops.items()}) for f, ops in table.items()}
             )
             for entity, table in value.items()
         }
@@ -80,7 +84,10 @@ class Capabilities:
     """Everything the planner and the compliance suite need to know about an adapter."""
 
     vendor: str
-    entities: frozenset[EntityKind] = frozenset(EntityKind)
+    #: The record types this adapter reads and writes. The default is the first two kinds:
+    #: an adapter written before deals and companies existed does not claim them (the core
+    #: then refuses ``crm.deals`` with UnsupportedOperation naming vendor and entity).
+    entities: frozenset[EntityKind] = frozenset({EntityKind.LEAD, EntityKind.CONTACT})
     filters: FrozenMap[FrozenMap[FrozenMap[Pushdown]]] = attrs.field(
         factory=FrozenMap, converter=_freeze_filters
     )

@@ -12,46 +12,46 @@ from typing import Any, Generic, TypeVar
 from unicrm.adapter.base import WriteResult
 from unicrm.adapter.capabilities import Capabilities
 from unicrm.crm import portal
-from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM
+from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM, entity_kind
 from unicrm.crm.query import AsyncQuery, warn_plan
-from unicrm.model import Contact, CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.model import Company, Contact, CustomFieldDef, Deal, EntityKind, Lead, Pipeline
 from unicrm.planner import Plan
 
-R = TypeVar("R", Lead, Contact)
+R = TypeVar("R", Lead, Contact, Deal, Company)
 
 
-class Query:
-    """A lazy, immutable query; iterate it to stream records page by page."""
+class Query(Generic[R]):
+    """A lazy, immutable query; iterate it to stream records (of type ``R``) page by page."""
 
-    def __init__(self, inner: AsyncQuery) -> None:
-        self._inner = inner
+    def __init__(self, inner: AsyncQuery[R]) -> None:
+        self._inner: AsyncQuery[R] = inner
 
     @property
-    def inner(self) -> AsyncQuery:
+    def inner(self) -> AsyncQuery[R]:
         """The async query this wraps."""
         return self._inner
 
-    def filter(self, *predicates: Any, **lookups: Any) -> Query:
+    def filter(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """Narrow the query (AND)."""
         return Query(self._inner.filter(*predicates, **lookups))
 
-    def exclude(self, *predicates: Any, **lookups: Any) -> Query:
+    def exclude(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """Drop records matching all given predicates."""
         return Query(self._inner.exclude(*predicates, **lookups))
 
-    def order_by(self, *fields: str) -> Query:
+    def order_by(self, *fields: str) -> Query[R]:
         """Sort; ``"-field"`` for descending."""
         return Query(self._inner.order_by(*fields))
 
-    def limit(self, count: int) -> Query:
+    def limit(self, count: int) -> Query[R]:
         """At most ``count`` records."""
         return Query(self._inner.limit(count))
 
-    def only(self, *fields: str) -> Query:
+    def only(self, *fields: str) -> Query[R]:
         """Fetch only these fields."""
         return Query(self._inner.only(*fields))
 
-    def strict(self, value: bool = True) -> Query:
+    def strict(self, value: bool = True) -> Query[R]:
         """Refuse full scans instead of warning."""
         return Query(self._inner.strict(value))
 
@@ -59,22 +59,22 @@ class Query:
         """The plan (print it)."""
         return portal.call(self._inner.explain())
 
-    def pages(self) -> Iterator[list[Record]]:
+    def pages(self) -> Iterator[list[R]]:
         """Matching records, one list per vendor page."""
         plan = self.explain()
         warn_plan(plan, stacklevel=2)
         return portal.iterate(self._inner.pages(plan))
 
-    def __iter__(self) -> Iterator[Record]:
+    def __iter__(self) -> Iterator[R]:
         plan = self.explain()
         warn_plan(plan, stacklevel=2)
         return (r for page in portal.iterate(self._inner.pages(plan)) for r in page)
 
-    def to_list(self) -> list[Record]:
+    def to_list(self) -> list[R]:
         """All matching records."""
         return list(self)
 
-    def first(self) -> Record | None:
+    def first(self) -> R | None:
         """The first matching record, or None."""
         return portal.call(self._inner.first())
 
@@ -87,7 +87,7 @@ class Query:
 
 
 class Collection(Generic[R]):
-    """The leads or contacts of a CRM (sync)."""
+    """The leads, contacts, deals or companies of a CRM (sync)."""
 
     def __init__(self, inner: AsyncCollection[R]) -> None:
         self._inner: AsyncCollection[R] = inner
@@ -117,11 +117,11 @@ class Collection(Generic[R]):
         """Delete where the vendor can."""
         portal.call(self._inner.delete(record_id))
 
-    def all(self) -> Query:
+    def all(self) -> Query[R]:
         """A query over every record."""
         return Query(self._inner.all())
 
-    def filter(self, *predicates: Any, **lookups: Any) -> Query:
+    def filter(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """A lazy query."""
         return Query(self._inner.filter(*predicates, **lookups))
 
@@ -138,7 +138,7 @@ class Collection(Generic[R]):
         return portal.call(self._inner.create_custom_fields(definitions))
 
     def __iter__(self) -> Iterator[R]:
-        return iter(self.all())  # type: ignore[arg-type]
+        return iter(self.all())
 
     def __repr__(self) -> str:
         return repr(self._inner).replace("AsyncCollection", "Collection")
@@ -151,6 +151,11 @@ class CRM:
         self._inner = inner
         self.leads: Collection[Lead] = Collection(inner.leads)
         self.contacts: Collection[Contact] = Collection(inner.contacts)
+        self.deals: Collection[Deal] = Collection(inner.deals)
+        self.companies: Collection[Company] = Collection(inner.companies)
+        self._by_kind: dict[EntityKind, Collection[Any]] = {
+            c.entity: c for c in (self.leads, self.contacts, self.deals, self.companies)
+        }
 
     @property
     def async_crm(self) -> AsyncCRM:
@@ -163,12 +168,12 @@ class CRM:
         return self._inner.capabilities
 
     def collection(self, entity: EntityKind | str) -> Collection[Any]:
-        """The collection for ``"lead"`` or ``"contact"``."""
-        return self.leads if EntityKind(entity) is EntityKind.LEAD else self.contacts
+        """The collection for ``"lead"``, ``"contact"``, ``"deal"`` or ``"company"``."""
+        return self._by_kind[entity_kind(entity)]
 
-    def pipelines(self) -> list[Pipeline]:
-        """Lead pipelines and stages."""
-        return portal.call(self._inner.pipelines())
+    def pipelines(self, entity: EntityKind | str = EntityKind.LEAD) -> list[Pipeline]:
+        """Pipelines of leads (default) or deals, every stage with its semantic."""
+        return portal.call(self._inner.pipelines(entity))
 
     def raw(self, method: str, params: Any = None) -> Any:
         """Call a vendor method directly."""

@@ -6,12 +6,17 @@ from unicrm.model.converter import configure_converter, make_converter
 from unicrm.model.custom_fields import CustomFieldDef, CustomFieldOption, CustomValue
 from unicrm.model.enums import ContactKind, CustomFieldType, EntityKind, StageSemantic
 from unicrm.model.frozen import FrozenMap, freeze
+from unicrm.model.kinds import RECORD_TYPES, STAGED, Record, RecordType
 from unicrm.model.pipeline import Pipeline, Stage
-from unicrm.model.records import RECORD_TYPES, Contact, Lead, Record
-from unicrm.model.values import ContactLink, Email, Money, Phone, StageRef, UserRef
+from unicrm.model.records import Contact, Lead
+from unicrm.model.sales import Company, Deal
+from unicrm.model.values import CompanyLink, ContactLink, Email, Money, Phone, StageRef, UserRef
 
 __all__ = [
     "RECORD_TYPES",
+    "STAGED",
+    "Company",
+    "CompanyLink",
     "Contact",
     "ContactKind",
     "ContactLink",
@@ -19,6 +24,7 @@ __all__ = [
     "CustomFieldOption",
     "CustomFieldType",
     "CustomValue",
+    "Deal",
     "Email",
     "EntityKind",
     "FrozenMap",
@@ -27,6 +33,7 @@ __all__ = [
     "Phone",
     "Pipeline",
     "Record",
+    "RecordType",
     "Stage",
     "StageRef",
     "StageSemantic",

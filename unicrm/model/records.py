@@ -1,6 +1,7 @@
-"""The two record types: :class:`Lead` and :class:`Contact`.
+"""The first two record types: :class:`Lead` and :class:`Contact` (deals and companies are in
+:mod:`unicrm.model.sales`).
 
-Both are immutable attrs classes built from keyword arguments only. Lists given for
+Records are immutable attrs classes built from keyword arguments only. Lists given for
 collection fields are stored as tuples; timestamps must be timezone-aware. ``custom`` holds
 custom field values by key; ``extra`` keeps every vendor field the model has no place for, so a
 read-modify-write loses nothing; ``raw`` may keep the original vendor payload.
@@ -9,26 +10,22 @@ read-modify-write loses nothing; ``raw`` may keep the original vendor payload.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import attrs
 
 from unicrm.model.attributes import to_custom, to_emails, to_phones
-from unicrm.model.checks import to_opt_id, to_texts, to_tuple
+from unicrm.model.checks import to_opt_id, to_texts
 from unicrm.model.custom_fields import CustomValue
 from unicrm.model.enums import EntityKind
 from unicrm.model.frozen import FrozenMap, freeze
+from unicrm.model.links import LinksCompanies, LinksContacts, to_company_links, to_contact_links
 from unicrm.model.record_checks import check_record
-from unicrm.model.values import ContactLink, Email, Money, Phone, StageRef
-
-
-def _links(value: Iterable[ContactLink | str] | None) -> tuple[ContactLink, ...]:
-    return tuple(c if isinstance(c, ContactLink) else ContactLink(c) for c in to_tuple(value))
+from unicrm.model.values import CompanyLink, ContactLink, Email, Money, Phone, StageRef
 
 
 @attrs.frozen(kw_only=True)
-class Lead:
+class Lead(LinksContacts):
     """An inquiry or opportunity moving through a pipeline's stages (see docs/model.md)."""
 
     kind: ClassVar[EntityKind] = EntityKind.LEAD
@@ -47,7 +44,7 @@ class Lead:
     post: str | None = None
     phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
     emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=to_emails)
-    contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=_links)
+    contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=to_contact_links)
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
     comments: str | None = None
@@ -67,22 +64,9 @@ class Lead:
     def __attrs_post_init__(self) -> None:
         check_record(self)
 
-    @property
-    def main_contact_id(self) -> str | None:
-        """The id of the main linked contact (or the first one), if any."""
-        main = next((c for c in self.contacts if c.is_main), None) or next(
-            iter(self.contacts), None
-        )
-        return main.contact_id if main else None
-
-    @property
-    def contact_ids(self) -> tuple[str, ...]:
-        """Ids of all linked contacts, main first."""
-        return tuple(c.contact_id for c in sorted(self.contacts, key=lambda c: not c.is_main))
-
 
 @attrs.frozen(kw_only=True)
-class Contact:
+class Contact(LinksCompanies):
     """A person: names, phones and e-mails with kinds, post, company, tags, custom fields."""
 
     kind: ClassVar[EntityKind] = EntityKind.CONTACT
@@ -95,6 +79,7 @@ class Contact:
     post: str | None = None
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     company_title: str | None = None
+    companies: tuple[CompanyLink, ...] = attrs.field(factory=tuple, converter=to_company_links)
     responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
     source: str | None = None
     phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
@@ -115,12 +100,3 @@ class Contact:
     def full_name(self) -> str:
         """First, middle and last name joined by spaces (empty parts skipped)."""
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
-
-
-#: Either record type.
-Record = Lead | Contact
-
-RECORD_TYPES: dict[EntityKind, type[Lead] | type[Contact]] = {
-    EntityKind.LEAD: Lead,
-    EntityKind.CONTACT: Contact,
-}

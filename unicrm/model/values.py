@@ -68,7 +68,15 @@ class StageRef:
 
 @attrs.frozen
 class ContactLink:
-    """A lead's link to a contact; ``is_main`` marks the primary contact."""
+    """A link to a contact (from a lead, deal or company); ``is_main`` marks the primary one."""
 
     contact_id: str = attrs.field(converter=to_id)
+    is_main: bool = attrs.field(default=False, validator=is_bool)
+
+
+@attrs.frozen
+class CompanyLink:
+    """A contact's link to a company; ``is_main`` marks the contact's primary company."""
+
+    company_id: str = attrs.field(converter=to_id)
     is_main: bool = attrs.field(default=False, validator=is_bool)

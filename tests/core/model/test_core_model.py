@@ -16,12 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from unicrm import (
+    Company,
+    CompanyLink,
     Contact,
     ContactKind,
     ContactLink,
     CustomFieldDef,
     CustomFieldOption,
     CustomFieldType,
+    Deal,
     Email,
     Lead,
     Money,
@@ -120,6 +123,42 @@ contacts = st.builds(
     extra=extra,
 )
 
+deals = st.builds(
+    Deal,
+    id=ids,
+    title=opt_text,
+    amount=money,
+    stage=stage,
+    contacts=links,
+    company_id=ids,
+    responsible_id=ids,
+    source=opt_text,
+    comments=opt_text,
+    tags=tags,
+    created_at=aware,
+    closed_at=aware,
+    custom=custom,
+    extra=extra,
+)
+companies = st.builds(
+    Company,
+    id=ids,
+    title=opt_text,
+    phones=phones,
+    emails=emails,
+    websites=tags,
+    address=opt_text,
+    industry=opt_text,
+    responsible_id=ids,
+    contacts=links,
+    updated_at=aware,
+    custom=custom,
+    extra=extra,
+)
+company_links = st.lists(
+    st.builds(CompanyLink, st.integers(1, 999).map(str), st.booleans()), max_size=3
+)
+
 
 # --- round trips --------------------------------------------------------------------------
 
@@ -146,6 +185,14 @@ def test_contact_round_trips_through_the_converter_and_json(contact: Contact) ->
     converter = make_converter()
     back = converter.structure(json.loads(json.dumps(converter.unstructure(contact))), Contact)
     assert back == contact
+
+
+@given(st.one_of(deals, companies, st.builds(Contact, companies=company_links)))
+def test_deals_companies_and_contact_links_round_trip(record: Deal | Company | Contact) -> None:
+    converter = make_converter()
+    wire = json.loads(json.dumps(converter.unstructure(record)))
+    assert converter.structure(wire, type(record)) == record
+    assert pickle.loads(pickle.dumps(record)) == record
 
 
 @given(leads)

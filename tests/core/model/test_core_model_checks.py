@@ -15,7 +15,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unicrm import Contact, ContactLink, Email, Lead, Money, Phone, StageRef, UserRef
+from unicrm import (
+    Company,
+    CompanyLink,
+    Contact,
+    ContactLink,
+    Deal,
+    Email,
+    Lead,
+    Money,
+    Phone,
+    StageRef,
+    UserRef,
+)
 from unicrm.model.checks import iso_currencies
 
 LONE_SURROGATE = "ok\ud800"
@@ -75,6 +87,13 @@ BELOW = "below 10"
         pytest.param(lambda: Lead(custom={"": "x"}), ValueError, "key", id="c-key-empty"),
         pytest.param(lambda: Lead(custom={1: "x"}), TypeError, "key", id="c-key-int"),
         pytest.param(lambda: Lead(custom=["x"]), TypeError, "mapping", id="c-list"),
+        pytest.param(lambda: Deal(amount=5), TypeError, "Deal.amount must be a Money", id="deal"),
+        pytest.param(lambda: Deal(closed_at="x"), TypeError, "Deal.closed_at", id="deal-when"),
+        pytest.param(lambda: Company(websites="a.com"), TypeError, "single string", id="site"),
+        pytest.param(lambda: Company(websites=[""]), ValueError, "empty", id="site-empty"),
+        pytest.param(lambda: Company(phones=[""]), ValueError, "empty", id="company-phone"),
+        pytest.param(lambda: CompanyLink(None), TypeError, "id", id="company-link-none"),
+        pytest.param(lambda: Contact(companies="1"), TypeError, "single string", id="c-links"),
     ],
 )
 def test_bad_values_are_refused_at_construction(build: Any, error: type, message: str) -> None:
@@ -179,6 +198,8 @@ TEXT_FIELDS = {
         "comments",
         "origin",
     ],
+    Deal: ["vendor", "title", "source", "comments", "origin"],
+    Company: ["vendor", "title", "address", "industry", "comments", "origin"],
 }
 text_field = st.sampled_from([(cls, name) for cls, names in TEXT_FIELDS.items() for name in names])
 not_text = st.one_of(
