@@ -198,7 +198,7 @@ def test_records_of_the_wrong_type_are_refused(crm: unicrm.CRM) -> None:
 def leads_only() -> unicrm.CRM:
     crm = unicrm.connect("memory://")
     adapter = crm.async_crm.adapter
-    adapter.capabilities = attrs.evolve(  # type: ignore[misc]
+    adapter.capabilities = attrs.evolve(
         adapter.capabilities, entities=frozenset({EntityKind.LEAD, EntityKind.CONTACT})
     )
     return crm
@@ -242,3 +242,44 @@ def test_the_default_capabilities_claim_only_leads_and_contacts() -> None:
 
 def test_entity_kinds_have_collection_names() -> None:
     assert [e.plural for e in EntityKind] == ["leads", "contacts", "deals", "companies"]
+
+
+# --- one set of records behind two collections (amoCRM deals are its leads) ----------------------
+
+AMO_LIKE = unicrm.Capabilities(
+    vendor="amo-like",
+    entities=frozenset(EntityKind),
+    same_records=[{"deal", "lead"}],
+)
+
+
+def test_same_records_are_read_once_whatever_the_order_asked() -> None:
+    every = list(EntityKind)
+    assert AMO_LIKE.distinct(every) == (EntityKind.LEAD, EntityKind.CONTACT, EntityKind.COMPANY)
+    assert AMO_LIKE.distinct(["deal", "contact", "lead", "company"]) == (
+        EntityKind.DEAL,
+        EntityKind.CONTACT,
+        EntityKind.COMPANY,
+    )
+    assert AMO_LIKE.shares_records(EntityKind.DEAL) == {EntityKind.DEAL, EntityKind.LEAD}
+    assert AMO_LIKE.shares_records(EntityKind.CONTACT) == {EntityKind.CONTACT}
+    assert "same records: deals = leads" in str(AMO_LIKE)
+
+
+def test_separate_collections_are_all_read() -> None:
+    memory = unicrm.connect("memory://").capabilities
+    assert memory.same_records == ()
+    assert memory.distinct(EntityKind) == tuple(EntityKind)
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        pytest.param([{"deal"}], id="a-group-of-one"),
+        pytest.param([{"deal", "lead"}, {"lead", "contact"}], id="an-entity-twice"),
+        pytest.param([{"deal", "company"}], id="not-listed"),
+    ],
+)
+def test_malformed_groups_are_refused(groups: list[set[str]]) -> None:
+    with pytest.raises(ValueError, match="same_records"):
+        unicrm.Capabilities(vendor="x", entities={"lead", "contact", "deal"}, same_records=groups)
