@@ -98,6 +98,10 @@ class AsyncCollection(Generic[R]):
         """A lazy query: ``filter(F("amount") >= 1, title__startswith="A")``."""
         return self.all().filter(*predicates, **lookups)
 
+    async def count(self) -> int:
+        """How many records there are (reads them: vendor counts are not trusted)."""
+        return await self.all().count()
+
     async def custom_fields(self) -> list[CustomFieldDef]:
         """Custom field definitions of this record type."""
         require_entity(self._adapter, self.entity)

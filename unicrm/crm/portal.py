@@ -49,6 +49,32 @@ def call(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
 
+_background: set[asyncio.Task[Any]] = set()
+
+
+def run_quietly(coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> None:
+    """Run ``coro`` on the engine loop for its effect only, swallowing any error.
+
+    For finalizers (a connection the user forgot to close): they may run on any thread,
+    including the engine's own, where waiting would deadlock, so there the coroutine is only
+    scheduled.
+    """
+    loop = _running_loop()
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if current is loop:
+        task = loop.create_task(coro)
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+        return
+    try:
+        asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+    except Exception:  # a finalizer must not raise
+        return
+
+
 def iterate(agen: AsyncIterator[T]) -> Iterator[T]:
     """Iterate an async iterator from sync code, one item per hop to the engine loop."""
     sentinel = object()

@@ -2,10 +2,16 @@
 
 Every method here delegates to its async twin in :mod:`unicrm.crm.asynchronous`; no logic is
 repeated. Iteration hops to the engine once per vendor page, not once per record.
+
+A script that never closes its CRM still gets its connections closed, quietly: a sync CRM,
+its collections, queries and running iterations all hold one :class:`_Lifetime`; when the last
+of them is gone (or the interpreter exits) a finalizer closes the connection on the engine
+loop, before its sockets could be collected open and each print a ``ResourceWarning``.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -20,11 +26,33 @@ from unicrm.planner import Plan
 R = TypeVar("R", Lead, Contact, Deal, Company)
 
 
+class _Lifetime:
+    """Held by everything made from one sync CRM; its finalizer closes the connection."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _close_forgotten(inner: AsyncCRM) -> None:
+    portal.run_quietly(inner.aclose())
+
+
+def _records(query: Query[R], pages: Iterator[list[R]]) -> Iterator[R]:
+    """The records of ``pages``; holding ``query`` keeps its connection open while iterating."""
+    for page in pages:
+        yield from page
+
+
+def _pages(query: Query[R], pages: Iterator[list[R]]) -> Iterator[list[R]]:
+    """``pages``, holding ``query`` (and so its connection) while they are read."""
+    yield from pages
+
+
 class Query(Generic[R]):
     """A lazy, immutable query; iterate it to stream records (of type ``R``) page by page."""
 
-    def __init__(self, inner: AsyncQuery[R]) -> None:
+    def __init__(self, inner: AsyncQuery[R], lifetime: _Lifetime | None = None) -> None:
         self._inner: AsyncQuery[R] = inner
+        self._lifetime = lifetime
 
     @property
     def inner(self) -> AsyncQuery[R]:
@@ -33,27 +61,27 @@ class Query(Generic[R]):
 
     def filter(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """Narrow the query (AND)."""
-        return Query(self._inner.filter(*predicates, **lookups))
+        return Query(self._inner.filter(*predicates, **lookups), self._lifetime)
 
     def exclude(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """Drop records matching all given predicates."""
-        return Query(self._inner.exclude(*predicates, **lookups))
+        return Query(self._inner.exclude(*predicates, **lookups), self._lifetime)
 
     def order_by(self, *fields: str) -> Query[R]:
         """Sort; ``"-field"`` for descending."""
-        return Query(self._inner.order_by(*fields))
+        return Query(self._inner.order_by(*fields), self._lifetime)
 
     def limit(self, count: int) -> Query[R]:
         """At most ``count`` records."""
-        return Query(self._inner.limit(count))
+        return Query(self._inner.limit(count), self._lifetime)
 
     def only(self, *fields: str) -> Query[R]:
         """Fetch only these fields."""
-        return Query(self._inner.only(*fields))
+        return Query(self._inner.only(*fields), self._lifetime)
 
     def strict(self, value: bool = True) -> Query[R]:
         """Refuse full scans instead of warning."""
-        return Query(self._inner.strict(value))
+        return Query(self._inner.strict(value), self._lifetime)
 
     def explain(self) -> Plan:
         """The plan (print it)."""
@@ -63,12 +91,12 @@ class Query(Generic[R]):
         """Matching records, one list per vendor page."""
         plan = self.explain()
         warn_plan(plan, stacklevel=2)
-        return portal.iterate(self._inner.pages(plan))
+        return _pages(self, portal.iterate(self._inner.pages(plan)))
 
     def __iter__(self) -> Iterator[R]:
         plan = self.explain()
         warn_plan(plan, stacklevel=2)
-        return (r for page in portal.iterate(self._inner.pages(plan)) for r in page)
+        return _records(self, portal.iterate(self._inner.pages(plan)))
 
     def to_list(self) -> list[R]:
         """All matching records."""
@@ -89,8 +117,9 @@ class Query(Generic[R]):
 class Collection(Generic[R]):
     """The leads, contacts, deals or companies of a CRM (sync)."""
 
-    def __init__(self, inner: AsyncCollection[R]) -> None:
+    def __init__(self, inner: AsyncCollection[R], lifetime: _Lifetime | None = None) -> None:
         self._inner: AsyncCollection[R] = inner
+        self._lifetime = lifetime
         self.entity: EntityKind = inner.entity
 
     def get(self, record_id: str | int) -> R:
@@ -119,11 +148,15 @@ class Collection(Generic[R]):
 
     def all(self) -> Query[R]:
         """A query over every record."""
-        return Query(self._inner.all())
+        return Query(self._inner.all(), self._lifetime)
 
     def filter(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """A lazy query."""
-        return Query(self._inner.filter(*predicates, **lookups))
+        return Query(self._inner.filter(*predicates, **lookups), self._lifetime)
+
+    def count(self) -> int:
+        """How many records there are (``crm.leads.count()`` is ``crm.leads.all().count()``)."""
+        return self.all().count()
 
     def custom_fields(self) -> list[CustomFieldDef]:
         """Custom field definitions."""
@@ -149,10 +182,12 @@ class CRM:
 
     def __init__(self, inner: AsyncCRM) -> None:
         self._inner = inner
-        self.leads: Collection[Lead] = Collection(inner.leads)
-        self.contacts: Collection[Contact] = Collection(inner.contacts)
-        self.deals: Collection[Deal] = Collection(inner.deals)
-        self.companies: Collection[Company] = Collection(inner.companies)
+        lifetime = _Lifetime()
+        self._closer = weakref.finalize(lifetime, _close_forgotten, inner)
+        self.leads: Collection[Lead] = Collection(inner.leads, lifetime)
+        self.contacts: Collection[Contact] = Collection(inner.contacts, lifetime)
+        self.deals: Collection[Deal] = Collection(inner.deals, lifetime)
+        self.companies: Collection[Company] = Collection(inner.companies, lifetime)
         self._by_kind: dict[EntityKind, Collection[Any]] = {
             c.entity: c for c in (self.leads, self.contacts, self.deals, self.companies)
         }
@@ -180,7 +215,9 @@ class CRM:
         return portal.call(self._inner.raw(method, params))
 
     def close(self) -> None:
-        """Close connections."""
+        """Close connections (``with unicrm.connect(url) as crm:`` does it for you; a CRM
+        nothing refers to any more is closed quietly)."""
+        self._closer.detach()
         portal.call(self._inner.aclose())
 
     def __enter__(self) -> CRM:

@@ -136,6 +136,7 @@ def test_won_deals_are_exactly_the_won_ones_and_explain_names_the_deal_request(
     assert "memory.deal.filter" in str(query.explain())
     assert str(query.explain()).startswith("Plan for deals on memory")
     assert query.count() == 4
+    assert crm.deals.count() == len(semantics) and crm.companies.count() == 0
     assert crm.deals.filter(F("amount") >= 300).count() == 4
     renamed = crm.deals.update_many([attrs.evolve(d, title="R") for d in query])
     assert [r.title for r in renamed if isinstance(r, Deal)] == ["R"] * 4
@@ -182,6 +183,7 @@ def test_the_async_api_has_deals_and_companies_too() -> None:
             assert [d.id async for d in crm.deals.filter(company_id=company.id)] == [deal.id]
             assert [p.name for p in await crm.pipelines("deal")] == ["Deals", "Partners"]
             assert await crm.companies.filter().count() == 1
+            assert await crm.companies.count() == 1 and await crm.leads.count() == 0
 
     asyncio.run(scenario())
 
