@@ -29,6 +29,7 @@ from unicrm.errors import (
     VendorError,
 )
 from unicrm.model import (
+    NOT_LOADED,
     Company,
     CompanyLink,
     Contact,
@@ -42,6 +43,7 @@ from unicrm.model import (
     EntityKind,
     Lead,
     Money,
+    NotLoaded,
     Phone,
     Pipeline,
     Stage,
@@ -56,6 +58,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CRM",
+    "NOT_LOADED",
     "AsyncCRM",
     "AsyncCollection",
     "AsyncQuery",
@@ -80,6 +83,7 @@ __all__ = [
     "Lead",
     "Money",
     "NotFound",
+    "NotLoaded",
     "Phone",
     "Pipeline",
     "Plan",

@@ -12,11 +12,19 @@ import attrs
 
 from unicrm.adapter import Adapter, Capabilities, OrderKey, VendorRequest
 from unicrm.errors import ConfigurationError, NotFound, UnsupportedOperation, ValidationError
-from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record
+from unicrm.model import (
+    LINK_LISTS,
+    NOT_LOADED,
+    CustomFieldDef,
+    EntityKind,
+    Pipeline,
+    Record,
+    apply_patch,
+)
 from unicrm.query import ALL, Node, evaluate, lookup
 from unicrm_memory.capabilities import LEVELS, memory_capabilities
 from unicrm_memory.links import check_targets, forget_links, mirror
-from unicrm_memory.store import MemoryStore, store_for
+from unicrm_memory.store import MemoryStore, evolved, store_for
 
 VENDOR = "memory"
 
@@ -56,7 +64,11 @@ class MemoryAdapter(Adapter):
 
     @classmethod
     def from_url(cls, url: str, options: Mapping[str, Any]) -> MemoryAdapter:
-        """Build from ``memory://[NAME][?pushdown=none|basic|full&page_size=N]``."""
+        """Build from ``memory://[NAME][?pushdown=none|basic|full&page_size=N&links=eager|lazy]``.
+
+        ``links=lazy`` reads link lists only when a query asks (as a vendor that charges a
+        request per record's links does), returning ``NOT_LOADED`` otherwise.
+        """
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         level = str(options.get("pushdown", query.pop("pushdown", "full")))
@@ -70,13 +82,15 @@ class MemoryAdapter(Adapter):
             raise ConfigurationError("memory:// page_size must be an integer") from None
         if page_size < 1:
             raise ConfigurationError("memory:// page_size must be at least 1")
+        links = str(options.get("links", query.pop("links", "eager")))
+        if links not in ("eager", "lazy"):
+            raise ConfigurationError(f"memory:// links must be eager or lazy, got {links!r}")
         if query:
             raise ConfigurationError(f"unknown memory:// options: {', '.join(sorted(query))}")
         name = (parts.netloc + parts.path).strip("/")
         store = options.get("store") or store_for(name)
-        return cls(
-            store, memory_capabilities(level, page_size), f"memory://{name}?pushdown={level}"
-        )
+        label = f"memory://{name}?pushdown={level}" + ("&links=lazy" if links == "lazy" else "")
+        return cls(store, memory_capabilities(level, page_size, lazy_links=links == "lazy"), label)
 
     def describe(self) -> str:
         return self._label
@@ -100,8 +114,12 @@ class MemoryAdapter(Adapter):
         order: Sequence[OrderKey] = (),
         limit: int | None = None,
         fields: frozenset[str] | None = None,
+        links: frozenset[str] = frozenset(),
     ) -> VendorRequest:
         params: dict[str, Any] = {"where": str(predicate)}
+        skipped = self.capabilities.links_on_request(entity) - links
+        if links:
+            params["links"] = sorted(links)
         if order:
             params["order"] = [str(k) for k in order]
         if limit is not None:
@@ -114,19 +132,21 @@ class MemoryAdapter(Adapter):
         return VendorRequest(
             endpoint=f"memory.{entity}.scan" if predicate == ALL else f"memory.{entity}.filter",
             params=params,
-            payload=(predicate, tuple(order), limit),
+            payload=(predicate, tuple(order), limit, skipped),
             estimated_requests=pages,
         )
 
     async def fetch(
         self, entity: EntityKind, request: VendorRequest
     ) -> AsyncIterator[list[Record]]:
-        predicate, order, limit = request.payload
+        predicate, order, limit, skipped = request.payload
         with self.store.lock:
             rows = [r for r in self._table(entity).values() if evaluate(predicate, r)]
         rows.sort(key=_order_key(order) if order else _numeric_id)
         if limit is not None:
             rows = rows[:limit]
+        if skipped:
+            rows = [evolved(r, **dict.fromkeys(skipped, NOT_LOADED)) for r in rows]
         size = self.capabilities.page_size
         for start in range(0, len(rows), size):
             yield rows[start : start + size]
@@ -148,7 +168,12 @@ class MemoryAdapter(Adapter):
                 )
 
     def _store(self, record: Record, current: Record | None) -> Record:
-        """Validate and keep ``record`` (replacing ``current``), mirroring its links."""
+        """Validate and keep ``record`` (replacing ``current``), mirroring its links. A link
+        list that is NOT_LOADED keeps the stored links (none on create)."""
+        unread = [f for f in LINK_LISTS[record.kind] if getattr(record, f) is NOT_LOADED]
+        if unread:
+            kept = {f: getattr(current, f) if current is not None else () for f in unread}
+            record = evolved(record, **kept)
         self._validate(record)
         if current is None:
             stored = self.store.stored(record, self.store.new_id(), None)
@@ -168,6 +193,14 @@ class MemoryAdapter(Adapter):
             if current is None:
                 raise NotFound(f"no {entity} with id {record.id!r}", vendor=VENDOR)
             return self._store(record, current)
+
+    async def patch(self, entity: EntityKind, record_id: str, changes: Mapping[str, Any]) -> Record:
+        """Native and atomic: the merge and the write happen under the store's lock."""
+        with self.store.lock:
+            current = self._table(entity).get(str(record_id))
+            if current is None:
+                raise NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+            return self._store(apply_patch(current, changes), current)
 
     async def delete(self, entity: EntityKind, record_id: str) -> None:
         with self.store.lock:

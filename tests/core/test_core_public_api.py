@@ -7,6 +7,7 @@ import unicrm.errors
 
 PUBLIC = [
     "CRM",
+    "NOT_LOADED",
     "AsyncCRM",
     "AsyncCollection",
     "AsyncQuery",
@@ -31,6 +32,7 @@ PUBLIC = [
     "Lead",
     "Money",
     "NotFound",
+    "NotLoaded",
     "Phone",
     "Pipeline",
     "Plan",

@@ -135,6 +135,14 @@ class Capabilities:
     same_records: tuple[frozenset[EntityKind], ...] = attrs.field(
         default=(), converter=_groups, validator=_check_groups
     )
+    #: Link lists (entity -> field names such as ``contacts``) the adapter reads only when a
+    #: query asks (``with_links()`` or a filter on ``contact_ids``); otherwise they come back
+    #: :data:`~unicrm.model.NOT_LOADED`. For an entity listed here the planner passes
+    #: ``links=`` (the lists wanted) to :meth:`Adapter.compile`. Entities not listed get their
+    #: links however the adapter reads them, and must then return them complete.
+    lazy_links: FrozenMap[frozenset[str]] = attrs.field(
+        factory=FrozenMap, converter=_freeze_orderable
+    )
 
     def pushdown(self, entity: EntityKind, literal: Node) -> Pushdown | None:
         """How ``literal`` (a comparison) can be pushed for ``entity``, or None."""
@@ -175,6 +183,10 @@ class Capabilities:
                 covered |= self.shares_records(entity)
         return tuple(chosen)
 
+    def links_on_request(self, entity: EntityKind) -> frozenset[str]:
+        """The link lists of ``entity`` read only when asked (see ``lazy_links``)."""
+        return self.lazy_links.get(str(entity), frozenset())
+
     def cannot_store(self, entity: EntityKind) -> frozenset[str]:
         """Model fields ``entity`` records cannot hold on this vendor."""
         return self.unstorable.get(str(entity), frozenset())
@@ -186,6 +198,11 @@ class Capabilities:
             *(
                 f"same records: {' = '.join(sorted(e.plural for e in group))}"
                 for group in self.same_records
+            ),
+            *(
+                f"{entity} links read on request: {', '.join(sorted(names))}"
+                for entity, names in sorted(self.lazy_links.items())
+                if names
             ),
             f"boolean pushdown: {self.boolean.value}",
             f"page size: {self.page_size} (max {self.max_page_size}); "

@@ -3,7 +3,7 @@ the sync API (:mod:`unicrm.crm.sync`) runs these coroutines on a background even
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from unicrm.adapter.base import Adapter, WriteResult
@@ -20,7 +20,11 @@ from unicrm.model import (
     EntityKind,
     Lead,
     Pipeline,
+    check_patch,
 )
+
+#: What ``patch_many`` takes: ``{id: changes}`` or ``[(id, changes), ...]``.
+Patches = Mapping[str | int, Mapping[str, Any]] | Iterable[tuple[str | int, Mapping[str, Any]]]
 
 R = TypeVar("R", Lead, Contact, Deal, Company)
 
@@ -64,12 +68,33 @@ class AsyncCollection(Generic[R]):
         return created
 
     async def update(self, record: R) -> R:
-        """Replace the stored record with the same id by ``record``."""
+        """Replace the stored record with the same id by ``record`` (every field: one left
+        empty is cleared; use ``patch`` to change some fields only)."""
         self._check(record)
         if record.id is None:
             raise QueryError(f"update() needs a {self._type.__name__} with an id")
         updated: R = await self._adapter.update(self.entity, record)  # type: ignore[assignment]
         return updated
+
+    async def patch(self, record_id: str | int, **changes: Any) -> R:
+        """Change only the named fields of one record (``custom`` merged key by key, lists
+        replaced only when given); returns the record as stored. ``update`` replaces a whole
+        record instead. Unknown fields are a QueryError, bad values TypeError/ValueError,
+        both before anything is sent."""
+        require_entity(self._adapter, self.entity)
+        checked = check_patch(self.entity, changes)
+        patched: R = await self._adapter.patch(  # type: ignore[assignment]
+            self.entity, str(record_id), checked
+        )
+        return patched
+
+    async def patch_many(self, patches: Patches) -> list[WriteResult]:
+        """Patch several records in vendor batches: ``{id: {"title": "x"}, ...}`` or
+        ``[(id, changes), ...]``; per-item errors are returned, in order."""
+        require_entity(self._adapter, self.entity)
+        pairs = patches.items() if isinstance(patches, Mapping) else patches
+        items = [(str(i), check_patch(self.entity, c)) for i, c in pairs]
+        return await self._adapter.patch_many(self.entity, items)
 
     async def create_many(self, records: Sequence[R]) -> list[WriteResult]:
         """Create several records in vendor batches; per-item errors are returned, not raised."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 import attrs
 
 from unicrm.errors import QueryError
-from unicrm.model import Company, Contact, Deal, EntityKind, Lead, Record
+from unicrm.model import LINK_LISTS, Company, Contact, Deal, EntityKind, Lead, Record
 from unicrm.planner import FullScanWarning, Plan, plan_query
 from unicrm.query.dsl import F, from_lookups
 from unicrm.query.evaluator import evaluate
@@ -101,6 +101,7 @@ class AsyncQuery(Generic[R]):
     fields: frozenset[str] | None = None
     is_strict: bool = False
     page_size: int | None = None
+    links: frozenset[str] = frozenset()
 
     def __attrs_post_init__(self) -> None:
         _check_fields(self.entity, sorted(fields_of(self.predicate)))
@@ -133,6 +134,19 @@ class AsyncQuery(Generic[R]):
         _check_fields(self.entity, fields)
         return attrs.evolve(self, fields=frozenset(fields))
 
+    def with_links(self, *names: str) -> AsyncQuery[R]:
+        """Read these link lists with each record (default: every one the record type has:
+        ``contacts`` of leads, deals and companies, ``companies`` of contacts). Without it an
+        adapter that charges requests for links returns them as ``NOT_LOADED``."""
+        own = LINK_LISTS[self.entity]
+        unknown = sorted(set(names) - own)
+        if unknown:
+            raise QueryError(
+                f"{self.entity.plural} have no link list {', '.join(map(repr, unknown))}; "
+                f"they have: {', '.join(sorted(own))}"
+            )
+        return attrs.evolve(self, links=self.links | (frozenset(names) or own))
+
     def strict(self, value: bool = True) -> AsyncQuery[R]:
         """Raise FullScanError instead of warning when the filter cannot be pushed down."""
         return attrs.evolve(self, is_strict=value)
@@ -149,6 +163,7 @@ class AsyncQuery(Generic[R]):
             limit=self.max_rows,
             fields=self.fields,
             strict=self.is_strict,
+            links=self.links,
         )
 
     async def pages(self, plan: Plan | None = None) -> AsyncIterator[list[R]]:

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from unicrm.adapter.base import WriteResult
 from unicrm.adapter.capabilities import Capabilities
 from unicrm.crm import portal
-from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM, entity_kind
+from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM, Patches, entity_kind
 from unicrm.crm.query import AsyncQuery, warn_plan
 from unicrm.model import Company, Contact, CustomFieldDef, Deal, EntityKind, Lead, Pipeline
 from unicrm.planner import Plan
@@ -79,6 +79,10 @@ class Query(Generic[R]):
         """Fetch only these fields."""
         return Query(self._inner.only(*fields), self._lifetime)
 
+    def with_links(self, *names: str) -> Query[R]:
+        """Read these link lists (default: all of the record type) with each record."""
+        return Query(self._inner.with_links(*names), self._lifetime)
+
     def strict(self, value: bool = True) -> Query[R]:
         """Refuse full scans instead of warning."""
         return Query(self._inner.strict(value), self._lifetime)
@@ -131,8 +135,17 @@ class Collection(Generic[R]):
         return portal.call(self._inner.create(record))
 
     def update(self, record: R) -> R:
-        """Replace the stored record with ``record`` (same id)."""
+        """Replace the whole stored record with ``record`` (same id); ``patch`` changes some
+        fields only."""
         return portal.call(self._inner.update(record))
+
+    def patch(self, record_id: str | int, **changes: Any) -> R:
+        """Change only the named fields (``custom`` merged key by key); see the async twin."""
+        return portal.call(self._inner.patch(record_id, **changes))
+
+    def patch_many(self, patches: Patches) -> list[WriteResult]:
+        """Patch several records (``{id: changes}``); per-item errors are returned."""
+        return portal.call(self._inner.patch_many(patches))
 
     def create_many(self, records: Sequence[R]) -> list[WriteResult]:
         """Create in vendor batches; per-item errors are returned."""

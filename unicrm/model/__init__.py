@@ -6,13 +6,18 @@ from unicrm.model.converter import configure_converter, make_converter
 from unicrm.model.custom_fields import CustomFieldDef, CustomFieldOption, CustomValue
 from unicrm.model.enums import ContactKind, CustomFieldType, EntityKind, StageSemantic
 from unicrm.model.frozen import FrozenMap, freeze
-from unicrm.model.kinds import RECORD_TYPES, STAGED, Record, RecordType
+from unicrm.model.kinds import LINK_LISTS, RECORD_TYPES, STAGED, Record, RecordType
+from unicrm.model.links import LINK_FIELDS, NOT_LOADED, NotLoaded
+from unicrm.model.patching import apply_patch, check_patch, patchable
 from unicrm.model.pipeline import Pipeline, Stage
 from unicrm.model.records import Contact, Lead
 from unicrm.model.sales import Company, Deal
 from unicrm.model.values import CompanyLink, ContactLink, Email, Money, Phone, StageRef, UserRef
 
 __all__ = [
+    "LINK_FIELDS",
+    "LINK_LISTS",
+    "NOT_LOADED",
     "RECORD_TYPES",
     "STAGED",
     "Company",
@@ -30,6 +35,7 @@ __all__ = [
     "FrozenMap",
     "Lead",
     "Money",
+    "NotLoaded",
     "Phone",
     "Pipeline",
     "Record",
@@ -38,7 +44,10 @@ __all__ = [
     "StageRef",
     "StageSemantic",
     "UserRef",
+    "apply_patch",
+    "check_patch",
     "configure_converter",
     "freeze",
     "make_converter",
+    "patchable",
 ]

@@ -20,3 +20,12 @@ RECORD_TYPES: dict[EntityKind, RecordType] = {
 
 #: Entities whose records stand in a pipeline stage (``crm.pipelines(entity)`` answers these).
 STAGED: frozenset[EntityKind] = frozenset({EntityKind.LEAD, EntityKind.DEAL})
+
+#: The link-list fields of each record type (read only on request where a vendor charges for
+#: them; see :mod:`unicrm.model.links`).
+LINK_LISTS: dict[EntityKind, frozenset[str]] = {
+    EntityKind.LEAD: frozenset({"contacts"}),
+    EntityKind.DEAL: frozenset({"contacts"}),
+    EntityKind.COMPANY: frozenset({"contacts"}),
+    EntityKind.CONTACT: frozenset({"companies"}),
+}

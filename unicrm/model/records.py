@@ -19,9 +19,16 @@ from unicrm.model.checks import to_opt_id, to_texts
 from unicrm.model.custom_fields import CustomValue
 from unicrm.model.enums import EntityKind
 from unicrm.model.frozen import FrozenMap, freeze
-from unicrm.model.links import LinksCompanies, LinksContacts, to_company_links, to_contact_links
+from unicrm.model.links import (
+    CompanyLinks,
+    ContactLinks,
+    LinksCompanies,
+    LinksContacts,
+    to_company_links,
+    to_contact_links,
+)
 from unicrm.model.record_checks import check_record
-from unicrm.model.values import CompanyLink, ContactLink, Email, Money, Phone, StageRef
+from unicrm.model.values import Email, Money, Phone, StageRef
 
 
 @attrs.frozen(kw_only=True)
@@ -44,7 +51,7 @@ class Lead(LinksContacts):
     post: str | None = None
     phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
     emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=to_emails)
-    contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=to_contact_links)
+    contacts: ContactLinks = attrs.field(factory=tuple, converter=to_contact_links)
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
     comments: str | None = None
@@ -79,7 +86,7 @@ class Contact(LinksCompanies):
     post: str | None = None
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     company_title: str | None = None
-    companies: tuple[CompanyLink, ...] = attrs.field(factory=tuple, converter=to_company_links)
+    companies: CompanyLinks = attrs.field(factory=tuple, converter=to_company_links)
     responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
     source: str | None = None
     phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)

@@ -17,9 +17,9 @@ from unicrm.model.checks import to_opt_id, to_texts
 from unicrm.model.custom_fields import CustomValue
 from unicrm.model.enums import EntityKind
 from unicrm.model.frozen import FrozenMap, freeze
-from unicrm.model.links import LinksContacts, to_contact_links
+from unicrm.model.links import ContactLinks, LinksContacts, to_contact_links
 from unicrm.model.record_checks import check_record
-from unicrm.model.values import ContactLink, Email, Money, Phone, StageRef
+from unicrm.model.values import Email, Money, Phone, StageRef
 
 
 @attrs.frozen(kw_only=True)
@@ -35,7 +35,7 @@ class Deal(LinksContacts):
     title: str | None = None
     amount: Money | None = None
     stage: StageRef | None = None
-    contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=to_contact_links)
+    contacts: ContactLinks = attrs.field(factory=tuple, converter=to_contact_links)
     company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
     source: str | None = None
@@ -69,7 +69,7 @@ class Company(LinksContacts):
     address: str | None = None
     industry: str | None = None
     responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
-    contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=to_contact_links)
+    contacts: ContactLinks = attrs.field(factory=tuple, converter=to_contact_links)
     tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
     comments: str | None = None
     origin: str | None = None
