@@ -44,14 +44,19 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_forgotten_connections_close_quietly_and_stay_usable_while_referenced() -> None:
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", SCRIPT],
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter in dev mode, ResourceWarnings as errors."""
+    return subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", script],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_forgotten_connections_close_quietly_and_stay_usable_while_referenced() -> None:
+    done = _run(SCRIPT)
     assert done.returncode == 0, done.stderr
     assert "counts [1, 2, 3] titles 3 rows 3 more 3" in done.stdout
     assert "ResourceWarning" not in done.stderr, done.stderr
@@ -64,11 +69,5 @@ def test_without_the_finalizer_the_same_script_would_warn() -> None:
         "    return crm.leads.count()", "    crm._closer.detach()\n    return crm.leads.count()"
     )
     assert script != SCRIPT
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _run(script)
     assert "ResourceWarning" in done.stderr
