@@ -27,6 +27,8 @@ from unicrm_memory.links import check_targets, forget_links, mirror
 from unicrm_memory.store import MemoryStore, evolved, store_for
 
 VENDOR = "memory"
+#: Keyword options ``connect("memory://", ...)`` takes (the first three also as URL query).
+OPTIONS = ("pushdown", "page_size", "links", "store")
 
 
 def _order_key(order: Sequence[OrderKey]) -> Any:
@@ -69,6 +71,11 @@ class MemoryAdapter(Adapter):
         ``links=lazy`` reads link lists only when a query asks (as a vendor that charges a
         request per record's links does), returning ``NOT_LOADED`` otherwise.
         """
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise ConfigurationError(
+                f"unknown memory:// options: {', '.join(unknown)} (known: {', '.join(OPTIONS)})"
+            )
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         level = str(options.get("pushdown", query.pop("pushdown", "full")))

@@ -152,3 +152,9 @@ def test_not_loaded_is_one_value_that_survives_copies() -> None:
 def test_bad_links_option_is_a_configuration_error() -> None:
     with pytest.raises(unicrm.ConfigurationError, match="links must be eager or lazy"):
         unicrm.connect("memory://?links=sometimes")
+
+
+def test_unknown_memory_options_are_configuration_errors() -> None:
+    with pytest.raises(unicrm.ConfigurationError, match="unknown memory:// options: bogus"):
+        unicrm.connect("memory://", bogus=1)
+    assert unicrm.connect("memory://", links="lazy", page_size=5).capabilities.page_size == 5
