@@ -372,7 +372,7 @@ class AmoCRMAdapter(Adapter):
         return await self._batches(entity, records, update=True, read_back=False)
 
     # --- reference data ---------------------------------------------------------------
-    async def pipelines(self) -> list[Pipeline]:
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
         return list((await self.schema()).pipelines)
 
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:

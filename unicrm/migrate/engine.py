@@ -303,9 +303,7 @@ class Engine:
         if not self.target_schema.can_create_fields:
             self.report.warn("the target has no comments and no custom fields: notes are dropped")
             return
-        keys = {
-            kind: (await self._fields_by_label(kind, [NOTE_FIELD]))[0].key for kind in EntityKind
-        }
+        keys = {kind: (await self._fields_by_label(kind, [NOTE_FIELD]))[0].key for kind in ORDER}
         if len(set(keys.values())) != 1:
             self.report.warn(f"note fields differ per entity: {keys}; using the {entity} one")
         self.mapping = attrs.evolve(self.mapping, note_field=f"custom.{keys[entity]}")

@@ -270,8 +270,9 @@ def map_record(record: Record, ctx: Context) -> Record:
     comments_lost = "comments" in lacks and _present(record.comments)
     if comments_lost:
         lost.append(("comments", record.comments))
-    if record.company_id and not mapping.keep_company_ids:
-        lost.append(("company_id", record.company_id))
+    company_id = getattr(record, "company_id", None)
+    if company_id and not mapping.keep_company_ids:
+        lost.append(("company_id", company_id))
         fields["company_id"] = None
     fields["custom"] = _custom(record, entity, ctx, lost)
     if record.responsible_id is not None:
