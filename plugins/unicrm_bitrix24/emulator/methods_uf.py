@@ -171,12 +171,12 @@ def _settings(raw: Any, user_type: str, old: Any = None) -> str:
     return json.dumps(base, ensure_ascii=False)
 
 
-#: ``crm.lead.userfield.add`` error texts (the method's error table).
+#: ``crm.lead.userfield.add`` error texts (the method's error table, English portal).
 NAME_MISSING = "The 'FIELD_NAME' field is not found."
 TYPE_MISSING = "The 'USER_TYPE_ID' field is not found."
-NAME_TOO_LONG = "Имя поля слишком длинное (больше 50-ти символов)."
-NAME_BAD_CHARS = "Имя поля содержит недопустимые символы. Допустимыми являются: A-Z, 0-9 и _."
-TYPE_UNKNOWN = "Указан неверный пользовательский тип."
+NAME_TOO_LONG = "Field name is too long (more than 50 characters)."
+NAME_BAD_CHARS = "Field name contains invalid characters. Allowed characters are: A-Z, 0-9 and _."
+TYPE_UNKNOWN = "Invalid custom type specified."
 
 
 def _validate_new(store: Store, entity: str, fields: dict[str, Any]) -> tuple[str, str]:

@@ -124,7 +124,7 @@ def test_a_form_encoded_add_with_php_brackets_works_like_json(emu: Bitrix24Emula
         ({"FIELD_NAME": "  ", "USER_TYPE_ID": "string"}, "", "FIELD_NAME"),
         ({"FIELD_NAME": "UF_CRM_", "USER_TYPE_ID": "string"}, "", "FIELD_NAME"),
         ({"FIELD_NAME": "X"}, "", "USER_TYPE_ID"),
-        ({"FIELD_NAME": "X", "USER_TYPE_ID": "rainbow"}, "ERROR_CORE", "тип"),
+        ({"FIELD_NAME": "X", "USER_TYPE_ID": "rainbow"}, "ERROR_CORE", "custom type"),
         ({"FIELD_NAME": "my-field", "USER_TYPE_ID": "string"}, "ERROR_CORE", "A-Z, 0-9"),
         ({"FIELD_NAME": "поле", "USER_TYPE_ID": "string"}, "ERROR_CORE", "A-Z, 0-9"),
         ({"FIELD_NAME": "A" * 44, "USER_TYPE_ID": "string"}, "ERROR_CORE", "50"),
