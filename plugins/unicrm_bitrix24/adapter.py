@@ -187,7 +187,7 @@ class Bitrix24Adapter(Adapter):
     async def _with_links(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """Lead rows completed with their contact bindings where the row lacks the list."""
         need = [
-            str(r["ID"])
+            str(r.get("ID"))
             for r in rows
             if not isinstance(r.get("CONTACT_IDS"), list) and canonical_id(r.get("CONTACT_ID"))
         ]
@@ -198,8 +198,15 @@ class Bitrix24Adapter(Adapter):
                 {f"l{i}": command("crm.lead.contact.items.get", {"id": i}) for i in chunk},
                 read_only=True,
             )
-            found.update({i: answer.results.get(f"l{i}") for i in chunk})
-        return [{**r, LINKS_KEY: found[str(r["ID"])]} if str(r["ID"]) in found else r for r in rows]
+            for i in chunk:
+                error = answer.errors.get(f"l{i}")
+                if error is not None and not isinstance(error, NotFound):
+                    raise error  # a lead deleted since its row was read simply has no links
+                found[i] = answer.results.get(f"l{i}")
+        return [
+            {**r, LINKS_KEY: found[str(r.get("ID"))]} if str(r.get("ID")) in found else r
+            for r in rows
+        ]
 
     def _records(
         self, entity: EntityKind, rows: Sequence[Mapping[str, Any]], schema: PortalSchema
@@ -240,9 +247,12 @@ class Bitrix24Adapter(Adapter):
             answer = await self.client.batch(
                 {k: steps[k] for k in keys[start : start + BATCH_COMMANDS]}, read_only=True
             )
+            for key, error in answer.errors.items():
+                if key.startswith("p") or not isinstance(error, NotFound):
+                    raise error  # only a missing lead's links may be missing
             for key, value in answer.results.items():
-                if key.startswith("p") and isinstance(value, list):
-                    rows.update({str(r["ID"]): dict(r) for r in value if isinstance(r, Mapping)})
+                if key.startswith("p"):
+                    rows.update({str(r.get("ID")): dict(r) for r in list_rows(value)})
             if entity is EntityKind.LEAD:
                 for key, value in answer.results.items():
                     if key.startswith("l") and "ID" in rows.get(key[1:], {}):

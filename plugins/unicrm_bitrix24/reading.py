@@ -75,6 +75,8 @@ class Rider:
         self.key = key
         self.command = command
         self.answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        # a read that fails before its rider is collected must not leave an unread error behind
+        self.answer.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def settle(self, answer: BatchResult) -> None:
         """Take this command's result (or error) from the batch it travelled in."""

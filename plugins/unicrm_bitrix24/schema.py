@@ -22,6 +22,7 @@ from unicrm.model import (
     Stage,
     StageSemantic,
 )
+from unicrm_bitrix24.wire import int_or
 
 #: The one implicit lead pipeline.
 PIPELINE_ID = "0"
@@ -152,7 +153,7 @@ def _semantic_of_status(row: Mapping[str, Any], after_success: bool) -> StageSem
 
 def parse_stages(rows: Iterable[Mapping[str, Any]]) -> tuple[Stage, ...]:
     """Lead stages from ``crm.status.list`` rows with ``ENTITY_ID`` ``STATUS``."""
-    ordered = sorted(rows, key=lambda r: (int(str(r.get("SORT") or 0) or 0), str(r.get("ID"))))
+    ordered = sorted(rows, key=lambda r: (int_or(r.get("SORT")), str(r.get("ID"))))
     stages: list[Stage] = []
     after_success = False
     for row in ordered:
@@ -163,7 +164,7 @@ def parse_stages(rows: Iterable[Mapping[str, Any]]) -> tuple[Stage, ...]:
                 id=str(row.get("STATUS_ID")),
                 name=str(row.get("NAME") or row.get("STATUS_ID")),
                 semantic=semantic,
-                sort=int(str(row.get("SORT") or 0) or 0),
+                sort=int_or(row.get("SORT")),
             )
         )
     return tuple(stages)
