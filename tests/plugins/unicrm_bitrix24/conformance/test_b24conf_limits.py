@@ -15,16 +15,8 @@ from unicrm_bitrix24.emulator.switches import BAD_WEBHOOK
 
 from .conftest import WEBHOOK, call_emulator
 
-TIME_KEYS = {
-    "start",
-    "finish",
-    "duration",
-    "processing",
-    "date_start",
-    "date_finish",
-    "operating_reset_at",
-    "operating",
-}
+TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_finish"}
+TIME_KEYS |= {"operating_reset_at", "operating"}
 
 
 @pytest.fixture
