@@ -237,15 +237,12 @@ def test_spoiled_answers_raise_only_unicrm_errors(
     _run(portal, operation, target, spoil)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=RecursionError, reason="core decode fix on the transport branch"
-)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_deeply_nested_bodies_raise_only_unicrm_errors(
     portal: Bitrix24Emulator, operation: str
 ) -> None:
-    """``[`` x 5000: the core's JSON decoding (``unicrm/transport/classify.py``) recurses past
-    Python's limit before the adapter sees the body; the transport branch fixes that."""
+    """``[`` x 5000: the core's JSON decoding (``unicrm/transport/bodies.py``) turns nesting
+    past Python's limit into InvalidResponse before the adapter sees the body."""
     _run(portal, operation, 0, lambda code, body: (code, b"[" * 5000 + b"]" * 5000))
 
 
