@@ -250,3 +250,31 @@ def test_a_lost_connection_is_a_typed_error(postgres_url: str, pg_schema_url: st
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         with pytest.raises(ConnectionFailed, match="PostgreSQL ledger"):
             ledger.entries(LEAD)
+
+
+def test_batches_find_their_rows_by_key_on_an_unanalysed_table(pg_schema_url: str) -> None:
+    """A young ledger has no statistics; its batches must still be key lookups, not scans of
+    the entity (which made a batch's cost grow with the ledger)."""
+    with Ledger(pg_schema_url) as ledger:
+        store = ledger.store
+        assert isinstance(store, PostgresLedgerStore)
+        for batch in range(50):
+            ledger.mark_pending(LEAD, [(f"{batch}-{n}", "m") for n in range(100)])
+        statements: list[tuple[str, tuple[object, ...]]] = []
+        run = store._run
+
+        def capture(sql, params=(), *, named=True):  # type: ignore[no-untyped-def]
+            statements.append((sql, (store.name, *params) if named else params))
+            return run(sql, params, named=named)
+
+        store._run = capture  # type: ignore[method-assign]
+        ids = [f"7-{n}" for n in range(100)]
+        ledger.entries(LEAD, ids)
+        ledger.mark_done(LEAD, [(i, "t", "c", True, None) for i in ids])
+        assert len(statements) == 2
+        for sql, params in statements:
+            plan = "\n".join(r[0] for r in store._db.execute("EXPLAIN " + sql, params).fetchall())
+            assert "Seq Scan on ledger_records" not in plan, plan
+            assert "Hash Join" not in plan and "Merge Join" not in plan, plan
+            lookups = [line for line in plan.splitlines() if "Index Cond" in line]
+            assert any("source_id = v.s" in line for line in lookups), plan
