@@ -11,9 +11,10 @@ The vendors' rules map onto it as (see ``docs/scale.md``):
 
 * Bitrix24 leaky bucket per portal: ``BucketRule(rate=2, burst=50)`` (enterprise 5, 250),
   one unit per request (a batch is one request);
-* Bitrix24 operating time per method: ``BucketRule(rate=480 / 600, burst=480)``; the seconds a
-  response reports are :meth:`BudgetStore.charge`-d after the fact and a request first takes
-  ``cost=0``, which waits while the method is in debt;
+* Bitrix24 operating time per method (10-minute window): a request first takes ``cost=0``,
+  which waits only while the key is paused; a response whose ``time.operating`` (the method's
+  accumulated seconds, counted by the portal for every worker) nears the limit pauses the key
+  until its ``operating_reset_at``;
 * amoCRM: ``BucketRule(rate=7, burst=7)`` per integration and ``BucketRule(50, 50)`` per
   account, both taken for each request;
 * a refusal (503 ``QUERY_LIMIT_EXCEEDED``, 429) is :meth:`BudgetStore.pause`: nobody sends for
@@ -102,7 +103,8 @@ def take(cost: float) -> Step:
 
 
 def charge(amount: float) -> Step:
-    """Take ``amount`` units without waiting (used more than planned; may leave a debt)."""
+    """Take ``amount`` units without waiting (the vendor says more was used than planned, e.g.
+    a response's cost in units; may leave a debt that later takes wait out)."""
 
     def step(state: BucketState, rule: BucketRule, now: float) -> tuple[BucketState, float]:
         state = refill(state, rule, now)

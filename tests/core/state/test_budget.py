@@ -79,12 +79,12 @@ def test_take_waits_exactly_until_the_units_are_back() -> None:
 
 
 def test_a_charge_makes_a_debt_that_zero_cost_takes_wait_out() -> None:
-    budget = BucketRule(rate=480 / 600, burst=480)  # Bitrix24 operating time per method
+    budget = BucketRule(rate=0.8, burst=480)
     state = BucketState.full(budget, 0.0)
-    state, _ = charge(500)(state, budget, 10.0)  # the responses reported 500 s of work
+    state, _ = charge(500)(state, budget, 10.0)  # the vendor reported 500 units used
     assert state.tokens == pytest.approx(-20)
     state, wait = take(0)(state, budget, 10.0)
-    assert wait == pytest.approx(25.0)  # 20 s of debt at 0.8 s per second
+    assert wait == pytest.approx(25.0)  # a debt of 20 units at 0.8 per second
     state, wait = take(0)(state, budget, 35.0)
     assert wait == 0
 
