@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from unicrm.migrate.ledger import DoneItem, EntryRow, RunRow
-from unicrm.state.postgres import PostgresURL, connect, state_errors
-from unicrm.state.schema import Migration, upgrade
+from unicrm.state.postgres import PostgresURL, state_errors
+from unicrm.state.schema import Migration, open_component
 
 COMPONENT = "ledger"
 # A batch's rows, found one key at a time: a LATERAL subquery fenced by OFFSET 0 cannot be
@@ -116,13 +116,7 @@ class PostgresLedgerStore:
         self.shown = self.url.shown
         self.name = self.url.name("ledger", DEFAULT_LEDGER)
         self._lock = threading.RLock()
-        self._db = connect(self.url, "ledger")
-        try:
-            with state_errors(self.url, "ledger"):
-                upgrade(self._db, self.url.schema, COMPONENT, MIGRATIONS)
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_component(self.url, "ledger", COMPONENT, MIGRATIONS)
 
     # --- plumbing --------------------------------------------------------------------------
     def close(self) -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 
 from unicrm.state.budget import BucketRule, BucketState, BudgetStore, Outcome, Step
-from unicrm.state.postgres import PostgresURL, connect, state_errors
-from unicrm.state.schema import Migration, upgrade
+from unicrm.state.postgres import PostgresURL, state_errors
+from unicrm.state.schema import Migration, open_component
 
 COMPONENT = "budgets"
 MIGRATIONS = (
@@ -47,13 +47,7 @@ class PostgresBudgetStore(BudgetStore):
     def __init__(self, url: str) -> None:
         self.url = PostgresURL.parse(url)
         self._guard = threading.Lock()
-        self._db = connect(self.url, "budget store")
-        try:
-            with state_errors(self.url, "budget store"):
-                upgrade(self._db, self.url.schema, COMPONENT, MIGRATIONS)
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_component(self.url, "budget store", COMPONENT, MIGRATIONS)
 
     def apply(self, key: str, rule: BucketRule, step: Step) -> Outcome:
         with self._guard, state_errors(self.url, "budget store"), self._db.transaction():

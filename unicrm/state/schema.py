@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from unicrm.errors import ConfigurationError
-from unicrm.state.postgres import driver, lock_key
+from unicrm.state.postgres import PostgresURL, connect, driver, lock_key, state_errors
 
 if TYPE_CHECKING:
     import psycopg
@@ -100,4 +100,19 @@ def upgrade(
         return max(found, goal)
 
 
-__all__ = ["Migration", "current_version", "latest", "upgrade"]
+def open_component(
+    url: PostgresURL, purpose: str, component: str, migrations: Sequence[Migration]
+) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection to ``url``'s schema with ``component``'s tables created or upgraded (the
+    connection is closed again if that fails)."""
+    connection = connect(url, purpose)
+    try:
+        with state_errors(url, purpose):
+            upgrade(connection, url.schema, component, migrations)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+__all__ = ["Migration", "current_version", "latest", "open_component", "upgrade"]

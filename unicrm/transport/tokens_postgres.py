@@ -36,7 +36,7 @@ from unicrm.state.postgres import (
     lock_key,
     state_errors,
 )
-from unicrm.state.schema import Migration, upgrade
+from unicrm.state.schema import Migration, open_component
 from unicrm.transport.tokens import FileTokenStore, TokenPair, TokenStore
 
 COMPONENT = "tokens"
@@ -70,13 +70,7 @@ class PostgresTokenStore:
         self.lock_timeout = lock_timeout
         self._key = lock_key("token", self.url.schema, self.name)
         self._guard = threading.Lock()
-        self._db = connect(self.url, "token store")
-        try:
-            with state_errors(self.url, "token store"):
-                upgrade(self._db, self.url.schema, COMPONENT, MIGRATIONS)
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_component(self.url, "token store", COMPONENT, MIGRATIONS)
 
     def load(self) -> TokenPair | None:
         with self._guard, state_errors(self.url, "token store"):
