@@ -57,8 +57,12 @@ MIGRATIONS = (
         ),
     ),
 )
-# the lock session notices a vanished client within this while it waits (PostgreSQL >= 14)
-CLIENT_CHECK = "SET client_connection_check_interval = '2s'"
+# the lock session notices a vanished client within this while it waits (PostgreSQL >= 14;
+# older servers lack the setting and are left as they are)
+CLIENT_CHECK = (
+    "SELECT set_config(name, '2s', false) FROM pg_settings "
+    "WHERE name = 'client_connection_check_interval'"
+)
 
 
 class PostgresTokenStore:
