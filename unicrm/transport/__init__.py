@@ -20,14 +20,19 @@ from unicrm.transport.classify import (
 )
 from unicrm.transport.client import USER_AGENT, make_async_client
 from unicrm.transport.limiter import CompositeLimiter, Limiter, NoLimiter, TokenBucket
+from unicrm.transport.log_redaction import (
+    TRAFFIC_LOGGERS,
+    RedactingFilter,
+    install_log_redaction,
+    uninstall_log_redaction,
+)
 from unicrm.transport.retry import RetryPolicy, request_info, send
 from unicrm.transport.secrets import (
     MASK,
-    RedactingFilter,
     Secret,
-    install_log_redaction,
     redact,
     redact_mapping,
+    redact_registered,
     redact_url,
     register_secret,
 )
@@ -37,6 +42,7 @@ from unicrm.transport.tokens import FileTokenStore, MemoryTokenStore, TokenPair,
 __all__ = [
     "MASK",
     "MAX_BODY_BYTES",
+    "TRAFFIC_LOGGERS",
     "USER_AGENT",
     "Backoff",
     "BearerAuth",
@@ -71,9 +77,13 @@ __all__ = [
     "receive",
     "redact",
     "redact_mapping",
+    "redact_registered",
     "redact_url",
     "register_secret",
     "request_info",
     "send",
     "translate_exception",
+    "uninstall_log_redaction",
 ]
+
+install_log_redaction()
