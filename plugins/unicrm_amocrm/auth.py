@@ -28,6 +28,7 @@ from unicrm.transport import (
     TokenRefresher,
     TokenStore,
     decode_json,
+    ensure_first_pair,
     receive,
     register_secret,
     request_info,
@@ -159,8 +160,7 @@ def _oauth(
         code_secret = _secret(code)
 
         async def exchange() -> None:
-            if store.load() is None:
-                store.save(await app.exchange_code(code_secret.reveal()))
+            await ensure_first_pair(store, lambda: app.exchange_code(code_secret.reveal()))
 
         startup = exchange
     elif store.load() is None:

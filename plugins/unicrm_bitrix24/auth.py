@@ -26,6 +26,7 @@ from unicrm.transport import (
     TokenRefresher,
     TokenStore,
     check_url_security,
+    ensure_first_pair,
     json_problem,
     receive,
     register_secret,
@@ -143,9 +144,8 @@ class Credentials:
         """First use: exchange the authorization code when the store is empty."""
         if self.refresher is None or self._code is None or self.app is None:
             return
-        code, self._code = self._code, None
-        if self.refresher.store.load() is None:
-            self.refresher.store.save(await self.app.exchange_code(code.reveal()))
+        code, self._code, app = self._code, None, self.app
+        await ensure_first_pair(self.refresher.store, lambda: app.exchange_code(code.reveal()))
 
     async def token(self) -> TokenPair | None:
         """The pair a call should carry in ``auth`` (None for a webhook)."""

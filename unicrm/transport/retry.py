@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from unicrm.errors import InvalidResponse, RequestInfo, UnicrmError, VendorError
+from unicrm.transport.auth import MAX_REPLAYS
 from unicrm.transport.backoff import Backoff, jitter
 from unicrm.transport.bodies import MAX_BODY_BYTES, read_body
 from unicrm.transport.classify import (
@@ -80,7 +81,7 @@ async def send(
     :class:`~unicrm.errors.InvalidResponse` while it streams in.
     """
     attempt = 0
-    refreshed = False
+    refreshes = 0
     while True:
         request = build()
         info = request_info(request)
@@ -107,8 +108,8 @@ async def send(
         resolution = classify(view)
         if resolution.decision is Decision.OK:
             return response, view.json
-        if resolution.decision is Decision.REFRESH_AUTH and on_refresh and not refreshed:
-            refreshed = True
+        if resolution.decision is Decision.REFRESH_AUTH and on_refresh and refreshes < MAX_REPLAYS:
+            refreshes += 1
             await on_refresh()
             continue
         retryable = resolution.decision is Decision.RETRY and (
