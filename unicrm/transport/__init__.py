@@ -25,6 +25,7 @@ from unicrm.transport.classify import (
     translate_exception,
 )
 from unicrm.transport.client import USER_AGENT, make_async_client
+from unicrm.transport.deadline import Deadline, call_budget, within
 from unicrm.transport.limiter import CompositeLimiter, Limiter, NoLimiter, TokenBucket
 from unicrm.transport.locks import SharedLock, shared_lock
 from unicrm.transport.log_redaction import (
@@ -61,6 +62,7 @@ __all__ = [
     "Backoff",
     "BearerAuth",
     "CompositeLimiter",
+    "Deadline",
     "Decision",
     "FileTokenStore",
     "Limiter",
@@ -78,6 +80,7 @@ __all__ = [
     "TokenPair",
     "TokenRefresher",
     "TokenStore",
+    "call_budget",
     "check_url_security",
     "classify_with",
     "decode_json",
@@ -102,6 +105,7 @@ __all__ = [
     "store_lock",
     "translate_exception",
     "uninstall_log_redaction",
+    "within",
 ]
 
 install_log_redaction()
