@@ -34,6 +34,8 @@ from unicrm.transport import (
     send,
 )
 
+from .conftest import FakeTime
+
 TIMEOUT = 2.0
 SLACK = 3.0  # generous: a loaded CI box; a hang is 90 s and more
 
@@ -171,21 +173,6 @@ def test_a_dripping_token_endpoint_cannot_stretch_a_call() -> None:
 # --- the arithmetic, on a fake clock ---------------------------------------------------------
 
 
-class FakeTime:
-    """A clock that only the fake sleep moves."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def run_send(
     handler: Callable[[httpx.Request], httpx.Response], *, deadline: float, fake: FakeTime
 ) -> int:
@@ -224,7 +211,7 @@ def test_a_retry_that_would_not_fit_is_not_tried() -> None:
 
     with pytest.raises(E.RateLimited):
         run_send(limited, deadline=2.5, fake=fake)
-    assert fake.slept == [1.0, 1.0]  # a third wait would end past the deadline
+    assert fake.sleeps == [1.0, 1.0]  # a third wait would end past the deadline
 
 
 def test_a_retry_after_beyond_the_budget_fails_at_once() -> None:
@@ -235,7 +222,7 @@ def test_a_retry_after_beyond_the_budget_fails_at_once() -> None:
 
     with pytest.raises(E.RateLimited) as caught:
         run_send(closed, deadline=30, fake=fake)
-    assert fake.slept == [] and caught.value.retry_after == 45
+    assert fake.sleeps == [] and caught.value.retry_after == 45
 
 
 def test_without_a_deadline_all_attempts_are_made() -> None:
@@ -246,7 +233,7 @@ def test_without_a_deadline_all_attempts_are_made() -> None:
 
     with pytest.raises(E.ServerError):
         assert run_send(failing, deadline=float("inf"), fake=fake) == 6
-    assert len(fake.slept) == 5
+    assert len(fake.sleeps) == 5
 
 
 def test_the_budget_is_the_clients_timeout() -> None:

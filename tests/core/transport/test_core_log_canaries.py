@@ -63,16 +63,25 @@ class Keep(logging.Handler):
 def kept(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keep]:
     monkeypatch.setattr("unicrm.transport.retry.jitter", lambda delay, rng=None: 0.0)
     handler = Keep()
-    levels = {name: logging.getLogger(name).level for name in WATCHED}
+    # other tests' uvicorn servers may have run uvicorn's dictConfig (own handlers, no
+    # propagation): every watched logger is opened up to the root handler here, then restored
+    saved = {
+        name: (logger.level, logger.propagate, logger.disabled)
+        for name, logger in ((n, logging.getLogger(n)) for n in WATCHED)
+    }
     for name in WATCHED:
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate, logger.disabled = True, False
     logging.getLogger().addHandler(handler)
     try:
         yield handler
     finally:
         logging.getLogger().removeHandler(handler)
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+        for name, (level, propagate, disabled) in saved.items():
+            logger = logging.getLogger(name)
+            logger.setLevel(level)
+            logger.propagate, logger.disabled = propagate, disabled
 
 
 class RecordingStore(MemoryTokenStore):
