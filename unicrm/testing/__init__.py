@@ -24,8 +24,15 @@ except ImportError as missing:  # pragma: no cover - exercised in a fresh virtua
     ) from missing
 
 from unicrm.testing.dataset import DatasetOptions, build_contacts, build_leads
-from unicrm.testing.strategies import comparisons, default_fields, predicates, value_pool
+from unicrm.testing.strategies import (
+    comparisons,
+    default_fields,
+    operators_for,
+    predicates,
+    value_pool,
+)
 from unicrm.testing.suite import SERVER_FIELDS, ComplianceSuite, LoadedData
+from unicrm.testing.targeted import negation_cases, value_list_cases
 
 __all__ = [
     "SERVER_FIELDS",
@@ -36,6 +43,9 @@ __all__ = [
     "build_leads",
     "comparisons",
     "default_fields",
+    "negation_cases",
+    "operators_for",
     "predicates",
+    "value_list_cases",
     "value_pool",
 ]
