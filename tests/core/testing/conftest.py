@@ -69,6 +69,21 @@ class Venv:
             check=False,
         )
 
+    def script(
+        self, name: str, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """A console script of this venv (``pytest``, ``unicrm``): unlike ``python -m``, it
+        does not put the working directory on ``sys.path``, so only installed code imports."""
+        return subprocess.run(
+            [str(self.path / "bin" / name), *args],
+            cwd=cwd,
+            env=env or user_environment(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
     def pip_install(self, *requirements: str, target: Path | None = None) -> None:
         """``pip install`` (into ``target`` instead of the venv when given)."""
         where = ["--target", str(target)] if target else []
