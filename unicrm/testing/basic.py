@@ -74,14 +74,21 @@ class BasicCases(SuiteBase):
             crm.contacts.get(created.id)
 
     # --- streaming -------------------------------------------------------------------------
-    def test_streaming_pages_and_limit(self, crm: unicrm.CRM) -> None:
-        page_size = crm.capabilities.page_size
-        count = self.pagination_records or page_size * 2 + 3
-        marker = f"page-{uuid.uuid4().hex[:8]}"
+    @staticmethod
+    def _numbered_contacts(crm: unicrm.CRM, count: int) -> str:
+        """Write ``count`` contacts sharing a fresh first name, last names "0", "1", ...;
+        return the first name."""
+        marker = f"page-{count}-{uuid.uuid4().hex[:8]}"
         created = crm.contacts.create_many(
             [Contact(first_name=marker, last_name=str(i)) for i in range(count)]
         )
         assert all(isinstance(r, Contact) for r in created), created[:3]
+        return marker
+
+    def test_streaming_pages_and_limit(self, crm: unicrm.CRM) -> None:
+        page_size = crm.capabilities.page_size
+        count = self.pagination_records or page_size * 2 + 3
+        marker = self._numbered_contacts(crm, count)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FullScanWarning)
             query = crm.contacts.filter(F("first_name") == marker)
@@ -94,11 +101,7 @@ class BasicCases(SuiteBase):
         """A result one record past a page, and one of exactly two full pages, arrive whole."""
         page_size = crm.capabilities.page_size
         for count in self.page_boundary_counts or (page_size + 1, 2 * page_size):
-            marker = f"pages-{count}-{uuid.uuid4().hex[:8]}"
-            created = crm.contacts.create_many(
-                [Contact(first_name=marker, last_name=str(i)) for i in range(count)]
-            )
-            assert all(isinstance(r, Contact) for r in created), created[:3]
+            marker = self._numbered_contacts(crm, count)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FullScanWarning)
                 query = crm.contacts.filter(F("first_name") == marker)

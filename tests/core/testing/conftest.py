@@ -51,29 +51,17 @@ class Venv:
     path: Path
     timings: dict[str, float]
 
-    @property
-    def python(self) -> str:
-        return str(self.path / "bin" / "python")
-
     def run(
         self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """``python *args`` in this venv, with a user's environment."""
-        return subprocess.run(
-            [self.python, *args],
-            cwd=cwd,
-            env=env or user_environment(),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        return self.script("python", *args, cwd=cwd, env=env)
 
     def script(
         self, name: str, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """A console script of this venv (``pytest``, ``unicrm``): unlike ``python -m``, it
-        does not put the working directory on ``sys.path``, so only installed code imports."""
+        """A program of this venv (``pytest``, ``unicrm``; console scripts, unlike
+        ``python -m``, do not put the working directory on ``sys.path``)."""
         return subprocess.run(
             [str(self.path / "bin" / name), *args],
             cwd=cwd,
