@@ -88,8 +88,8 @@ class SuiteBase:
             warnings.simplefilter("ignore", FullScanWarning)
             data = LoadedData(
                 connection,
-                tuple(connection.leads.all()),  # type: ignore[arg-type]
-                tuple(connection.contacts.all()),  # type: ignore[arg-type]
+                tuple(connection.leads.all()),
+                tuple(connection.contacts.all()),
             )
         try:
             yield data
