@@ -43,6 +43,30 @@ def find_sandbox(name: str) -> SandboxSpec:
     help="Contacts to seed (default: the vendor seeder's share, about 0.75 per lead).",
 )
 @click.option(
+    "--deals",
+    type=click.IntRange(0),
+    default=None,
+    help="Deals to seed (default: the vendor seeder's share, about one per lead).",
+)
+@click.option(
+    "--companies",
+    type=click.IntRange(0),
+    default=None,
+    help="Companies to seed (default: the vendor seeder's share, about one per two leads).",
+)
+@click.option(
+    "--notes",
+    type=click.IntRange(0),
+    default=None,
+    help="Notes to seed (default: the vendor seeder's share of the records).",
+)
+@click.option(
+    "--tasks",
+    type=click.IntRange(0),
+    default=None,
+    help="Tasks to seed (default: the vendor seeder's share of the records).",
+)
+@click.option(
     "--limits",
     type=click.Choice(["vendor", "off"]),
     default="vendor",
@@ -72,6 +96,10 @@ def sandbox_command(  # noqa: PLR0917 - one parameter per click option
     port: int,
     seed: int,
     contacts: int | None,
+    deals: int | None,
+    companies: int | None,
+    notes: int | None,
+    tasks: int | None,
     limits: str,
     latency: float,
     faults: float,
@@ -91,6 +119,10 @@ def sandbox_command(  # noqa: PLR0917 - one parameter per click option
         port=port or free_port(),
         seed=seed,
         contacts=contacts,
+        deals=deals,
+        companies=companies,
+        notes=notes,
+        tasks=tasks,
         limits=limits,
         latency_ms=latency,
         faults=faults,
