@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 OPTIONS = (
     Option("pushdown", Kind.choice(*LEVELS), "which planner paths run server-side"),
     Option("page_size", Kind.integer(1), "records per page"),
+    Option("links", Kind.choice("eager", "lazy"), "read link lists always, or only when asked"),
     Option(
         "store",
         Kind.having("new_id", "stored", expected="a unicrm_memory MemoryStore"),
