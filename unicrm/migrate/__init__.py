@@ -5,16 +5,20 @@
 ...     report = await migrate(src, dst, ledger=Ledger("run.db"), source_label=a, target_label=b)
 ...     result = await verify(src, dst, ledger=Ledger("run.db"), source_label=a)
 
-Modules: :mod:`~unicrm.migrate.mapping` (the TOML mapping file), :mod:`~unicrm.migrate.automap`
-(the default mapping), :mod:`~unicrm.migrate.transform` (one record through the mapping),
-:mod:`~unicrm.migrate.ledger` (SQLite), :mod:`~unicrm.migrate.engine` (the run),
-:mod:`~unicrm.migrate.verify`, :mod:`~unicrm.migrate.rollback`, :mod:`~unicrm.migrate.report`.
+Modules: :mod:`~unicrm.migrate.tables` (entity order, link remaps: what makes the engine
+entity-generic), :mod:`~unicrm.migrate.mapping` (the TOML mapping file),
+:mod:`~unicrm.migrate.automap` (the default mapping), :mod:`~unicrm.migrate.transform` (one
+record through the mapping), :mod:`~unicrm.migrate.links`, :mod:`~unicrm.migrate.compare`,
+:mod:`~unicrm.migrate.ledger` (SQLite); the run: :mod:`~unicrm.migrate.engine` (orchestrator)
+over the stages :mod:`~unicrm.migrate.prepare`, :mod:`~unicrm.migrate.read`,
+:mod:`~unicrm.migrate.classify`, :mod:`~unicrm.migrate.write`, :mod:`~unicrm.migrate.recover`;
+then :mod:`~unicrm.migrate.verify`, :mod:`~unicrm.migrate.rollback`, :mod:`~unicrm.migrate.report`.
 """
 
 from __future__ import annotations
 
 from unicrm.migrate.automap import Schema, auto_mapping
-from unicrm.migrate.engine import MigrateOptions, Progress, load_schema, migrate
+from unicrm.migrate.engine import migrate
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import (
     FieldRule,
@@ -25,8 +29,11 @@ from unicrm.migrate.mapping import (
     load_mapping,
     loads,
 )
+from unicrm.migrate.prepare import load_schema
 from unicrm.migrate.report import Difference, EntityStats, MigrationReport, VerifyReport
 from unicrm.migrate.rollback import RollbackReport, rollback
+from unicrm.migrate.run import MigrateOptions, Progress
+from unicrm.migrate.tables import LINKS, ORDER, Link, LinkShape
 from unicrm.migrate.transform import MappingFailure, map_record
 from unicrm.migrate.verify import verify
 
@@ -34,12 +41,16 @@ __all__ = [
     "Difference",
     "EntityStats",
     "FieldRule",
+    "LINKS",
     "Ledger",
+    "Link",
+    "LinkShape",
     "Mapping",
     "MappingFailure",
     "MigrateOptions",
     "MigrationReport",
     "MissingPolicy",
+    "ORDER",
     "Progress",
     "RollbackReport",
     "Schema",

@@ -1,9 +1,9 @@
 """Rollback: delete what the ledger's runs created in the target, where the target can.
 
-Leads go first (they link contacts), then contacts. Each deleted record leaves the ledger at
-once, so an interrupted rollback can simply be run again. A target that cannot delete (the
-capability ``supports_delete`` is off) is not touched: the report says so and lists the
-created ids, so they can be handled by hand.
+Entities go in the reverse of the migration order (records before the records they link).
+Each deleted record leaves the ledger at once, so an interrupted rollback can simply be run
+again. A target that cannot delete (the capability ``supports_delete`` is off) is not
+touched: the report says so and lists the created ids, so they can be handled by hand.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import attrs
 from unicrm.crm import AsyncCRM
 from unicrm.errors import NotFound, UnicrmError
 from unicrm.migrate.ledger import Ledger
+from unicrm.migrate.tables import rollback_order
 from unicrm.model import EntityKind
-
-ORDER = (EntityKind.LEAD, EntityKind.CONTACT)
 
 
 @attrs.define
@@ -37,7 +36,8 @@ class RollbackReport:
 
 async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) -> RollbackReport:
     """Delete the target records the ledger says were created by its runs."""
-    created = {str(e): [t for _, t in ledger.created(e)] for e in ORDER}
+    order = rollback_order()
+    created = {str(e): [t for _, t in ledger.created(e)] for e in order}
     if not target.capabilities.supports_delete:
         total = sum(len(v) for v in created.values())
         return RollbackReport(
@@ -51,7 +51,7 @@ async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) ->
         )
     report = RollbackReport(supported=True, created_ids=created)
     gate = asyncio.Semaphore(concurrency)
-    for entity in ORDER:
+    for entity in order:
         pairs = ledger.created(entity)
         deleted: list[str] = []
 

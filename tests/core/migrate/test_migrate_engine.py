@@ -17,8 +17,8 @@ import unicrm
 from unicrm import Contact, ContactLink, CustomFieldDef, EntityKind, Lead
 from unicrm.adapter import WriteResult
 from unicrm.errors import ValidationError
-from unicrm.migrate import Ledger, MigrateOptions, migrate, verify
-from unicrm.migrate.engine import Engine
+from unicrm.migrate import Ledger, MigrateOptions, migrate, recover, verify
+from unicrm.migrate.run import Run
 from unicrm.model import Record
 from unicrm_memory.adapter import MemoryAdapter
 from unicrm_memory.store import forget
@@ -134,13 +134,13 @@ async def test_a_fresh_ledger_probes_the_target_with_the_first_records_only(
     src = await _source(names[0], contacts=180, leads=0)
     dst, _adapter = _target(names[1])
     asked: list[int] = []
-    original = Engine.find_by_origin
+    original = recover.find_by_origin
 
-    async def counting(self: Engine, entity: EntityKind, markers: Sequence[str]) -> Any:
+    async def counting(run: Run, entity: EntityKind, markers: Sequence[str]) -> Any:
         asked.append(len(markers))
-        return await original(self, entity, markers)
+        return await original(run, entity, markers)
 
-    monkeypatch.setattr(Engine, "find_by_origin", counting)
+    monkeypatch.setattr(recover, "find_by_origin", counting)
     with Ledger(tmp_path / "run.db") as ledger:
         report = await migrate(
             src,
