@@ -19,7 +19,7 @@ from unicrm.migrate import (
     MigrationReport,
     VerifyReport,
     dump_mapping,
-    init_mapping,
+    init_mapping_text,
     load_mapping,
     migrate,
     rollback,
@@ -40,8 +40,8 @@ def _since(value: str | None) -> dt.datetime | None:
 
 async def _init(source_url: str, target_url: str, path: Path) -> None:
     async with open_crm(source_url) as source, open_crm(target_url) as target:
-        mapping = await init_mapping(source, target)
-    dump_mapping(mapping, path)
+        mapping, text = await init_mapping_text(source, target)
+    dump_mapping(mapping, path, text=text)
 
 
 async def _migrate(

@@ -59,6 +59,7 @@ __all__ = [
     "dump_mapping",
     "dumps",
     "init_mapping",
+    "init_mapping_text",
     "load_mapping",
     "load_schema",
     "loads",
@@ -71,8 +72,17 @@ __all__ = [
 
 async def init_mapping(source: object, target: object) -> Mapping:
     """The starting mapping for two connected CRMs (what ``--init-mapping`` writes)."""
+    return (await init_mapping_text(source, target))[0]
+
+
+async def init_mapping_text(source: object, target: object) -> tuple[Mapping, str]:
+    """The starting mapping for two connected CRMs and its TOML with the stage and pipeline
+    names beside the ids (what ``--init-mapping`` writes)."""
     from unicrm.crm import AsyncCRM
+    from unicrm.migrate.names import annotated_dumps
 
     if not isinstance(source, AsyncCRM) or not isinstance(target, AsyncCRM):
         raise TypeError("init_mapping takes two AsyncCRM connections")
-    return auto_mapping(await load_schema(source), await load_schema(target))
+    source_schema, target_schema = await load_schema(source), await load_schema(target)
+    mapping = auto_mapping(source_schema, target_schema)
+    return mapping, annotated_dumps(mapping, source_schema, target_schema)

@@ -12,16 +12,21 @@ from unicrm.model import EntityKind
 def describe_mapping(mapping: Mapping, source: Schema, target: Schema) -> dict[str, Any]:
     """The mapping decisions worth showing (stages by name, fields, policy)."""
     names = {
-        stage_key(p.id, s.id): f"{p.name} / {s.name}" for p in source.pipelines for s in p.stages
+        stage_key(p.id, s.id): f"{p.name} / {s.name}"
+        for p in source.pipelines_of(EntityKind.LEAD)
+        for s in p.stages
     }
     target_names = {
-        stage_key(p.id, s.id): f"{p.name} / {s.name}" for p in target.pipelines for s in p.stages
+        stage_key(p.id, s.id): f"{p.name} / {s.name}"
+        for p in target.pipelines_of(EntityKind.LEAD)
+        for s in p.stages
     }
-    stages = {names.get(k, k): target_names.get(v, v) for k, v in sorted(mapping.stages.items())}
+    route = mapping.route(EntityKind.LEAD)
+    stages = {names.get(k, k): target_names.get(v, v) for k, v in sorted(route.stages.items())}
     for key, label in names.items():
-        if key not in mapping.stages:
+        if key not in route.stages:
             stages[label] = (
-                f"{target_names.get(mapping.default_stage, mapping.default_stage)} (default)"
+                f"{target_names.get(route.default_stage, route.default_stage)} (default)"
             )
     fields: dict[str, str] = {}
     for entity in EntityKind:

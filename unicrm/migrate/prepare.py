@@ -18,27 +18,35 @@ from unicrm.errors import ValidationError
 from unicrm.migrate.automap import Schema, auto_mapping, compatible, stage_key
 from unicrm.migrate.decisions import describe_mapping
 from unicrm.migrate.mapping import Mapping, loads
+from unicrm.migrate.pipelines import ensure_pipelines, pipeline_creator, read_pipelines
 from unicrm.migrate.run import SET_UP_RETRY, Run, backoff
+from unicrm.migrate.tables import ORDER, PIPELINED
 from unicrm.model import CustomFieldDef, EntityKind, StageSemantic
 
 NOTE_FIELD = CustomFieldDef(key="UNICRM_NOTE", label="unicrm migration note", type="text")
 
 
 async def load_schema(crm: AsyncCRM) -> Schema:
-    """Pipelines, custom fields and abilities of a CRM."""
+    """Entities, pipelines, custom fields and abilities of a CRM."""
     caps = crm.capabilities
     fields = {e: tuple(await crm.collection(e).custom_fields()) for e in caps.entities}
+    pipelines = {e: await read_pipelines(crm, e) for e in caps.entities if e in PIPELINED}
     return Schema(
-        pipelines=tuple(await crm.pipelines()),
+        pipelines=pipelines,
         fields=fields,
         can_create_fields=caps.supports_custom_field_create,
         can_delete=caps.supports_delete,
+        entities=frozenset(caps.entities),
+        can_create_pipelines=pipeline_creator(crm) is not None,
     )
 
 
-def stage_semantics(schema: Schema) -> dict[str, StageSemantic]:
-    """Target ``"pipeline/stage"`` -> semantic."""
-    return {stage_key(p.id, s.id): s.semantic for p in schema.pipelines for s in p.stages}
+def stage_semantics(schema: Schema) -> dict[str, dict[str, StageSemantic]]:
+    """Per entity name, ``"pipeline/stage"`` -> semantic."""
+    return {
+        str(entity): {stage_key(p.id, s.id): s.semantic for p in pipelines for s in p.stages}
+        for entity, pipelines in schema.pipelines.items()
+    }
 
 
 def with_learned(mapping: Mapping, learned: Mapping) -> Mapping:
@@ -60,7 +68,6 @@ async def prepare(run: Run) -> None:
     """Schemas, the effective mapping and (real runs) the custom fields to create."""
     source_schema = await run.retrying(lambda: load_schema(run.source))
     run.target_schema = await run.retrying(lambda: load_schema(run.target))
-    run.target_stages = stage_semantics(run.target_schema)
     mapping = run.options.mapping or auto_mapping(source_schema, run.target_schema)
     for entity in EntityKind:
         declared = run.target.capabilities.cannot_store(entity)
@@ -70,11 +77,18 @@ async def prepare(run: Run) -> None:
     if stored:
         mapping = with_learned(mapping, loads(stored))
     run.mapping = mapping
-    run.report.decisions = describe_mapping(mapping, source_schema, run.target_schema)
+    run.target_schema = await ensure_pipelines(run, source_schema)
+    run.target_stages = stage_semantics(run.target_schema)
+    run.report.decisions = {
+        **describe_mapping(run.mapping, source_schema, run.target_schema),
+        **run.report.decisions,
+    }
     if not run.options.dry_run:
         await create_fields(run)
-        if any("comments" in run.mapping.target_lacks(e) for e in EntityKind):
-            await ensure_note_field(run, EntityKind.LEAD)
+        targets = [run.target_of(e) for e in ORDER]
+        lacking = [k for k in targets if "comments" in run.mapping.target_lacks(k)]
+        if lacking:
+            await ensure_note_field(run, lacking[0])
         run.save_mapping()
 
 
@@ -85,7 +99,8 @@ async def create_fields(run: Run) -> None:
         wanted = {s: r for s, r in run.mapping.rules(entity).items() if r.create}
         if not wanted:
             continue
-        fields = await fields_by_label(run, entity, [r.definition() for r in wanted.values()])
+        definitions = [r.definition() for r in wanted.values()]
+        fields = await fields_by_label(run, run.target_of(entity), definitions)
         for source, target in zip(wanted, fields, strict=True):
             run.mapping = run.mapping.with_field_target(entity, source, target.key)
             run.report.decisions["fields"][f"{entity}.{source}"] = (
@@ -142,7 +157,8 @@ async def ensure_note_field(run: Run, entity: EntityKind) -> None:
     if not run.target_schema.can_create_fields:
         run.report.warn("the target has no comments and no custom fields: notes are dropped")
         return
-    keys = {kind: (await fields_by_label(run, kind, [NOTE_FIELD]))[0].key for kind in EntityKind}
+    kinds = sorted({run.target_of(e) for e in ORDER} | {entity}, key=str)
+    keys = {kind: (await fields_by_label(run, kind, [NOTE_FIELD]))[0].key for kind in kinds}
     if len(set(keys.values())) != 1:
         run.report.warn(f"note fields differ per entity: {keys}; using the {entity} one")
     run.mapping = attrs.evolve(run.mapping, note_field=f"custom.{keys[entity]}")

@@ -20,9 +20,9 @@ from unicrm.query import F
 async def find_by_origin(
     run: Run, entity: EntityKind, markers: Sequence[str]
 ) -> dict[str, list[Record]]:
-    """Target records carrying each of ``markers`` (several = duplicates)."""
+    """Target records (of ``entity``'s route target) carrying each of ``markers``."""
     found: dict[str, list[Record]] = {}
-    collection = run.target.collection(entity)
+    collection = run.target.collection(run.target_of(entity))
     for start in range(0, len(markers), LOOKUP_CHUNK):
         query = collection.filter(F("origin").in_(list(markers[start : start + LOOKUP_CHUNK])))
         # each attempt reads the chunk afresh: a read that failed half-way adds nothing

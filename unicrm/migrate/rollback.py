@@ -16,6 +16,7 @@ import attrs
 from unicrm.crm import AsyncCRM
 from unicrm.errors import NotFound, UnicrmError
 from unicrm.migrate.ledger import Ledger
+from unicrm.migrate.mapping import Mapping, loads
 from unicrm.migrate.tables import rollback_order
 from unicrm.model import EntityKind
 
@@ -50,6 +51,8 @@ async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) ->
             ),
         )
     report = RollbackReport(supported=True, created_ids=created)
+    stored = ledger.get_meta("mapping")
+    mapping = loads(stored) if stored else Mapping()
     gate = asyncio.Semaphore(concurrency)
     for entity in order:
         pairs = ledger.created(entity)
@@ -63,7 +66,7 @@ async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) ->
         ) -> None:
             async with gate:
                 try:
-                    await target.collection(entity).delete(target_id)
+                    await target.collection(mapping.route(entity).target_kind).delete(target_id)
                 except NotFound:
                     pass
                 except UnicrmError as exc:

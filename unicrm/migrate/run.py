@@ -116,8 +116,8 @@ class Run:
     source_key: str
     mapping: Mapping = attrs.field(factory=Mapping)
     target_schema: Schema | None = None
-    #: target ``"pipeline/stage"`` -> semantic
-    target_stages: dict[str, StageSemantic] = attrs.field(factory=dict)
+    #: per target entity name, target ``"pipeline/stage"`` -> semantic
+    target_stages: dict[str, dict[str, StageSemantic]] = attrs.field(factory=dict)
     #: per linked entity name, source id -> target id (what link remaps read)
     ids: dict[str, AbcMapping[str, str]] = attrs.field(factory=dict)
     #: per entity: whether records unknown to the ledger must be looked up before writing
@@ -137,9 +137,13 @@ class Run:
             warn=self.report.warn,
         )
 
+    def target_of(self, entity: EntityKind) -> EntityKind:
+        """The target entity ``entity``'s records become (its route)."""
+        return self.mapping.route(entity).target_kind
+
     def load_ids(self, entity: EntityKind) -> None:
-        """Read from the ledger the target ids of every entity ``entity`` links to."""
-        for link in links_of(entity):
+        """Read from the ledger the target ids of every entity ``entity``'s records link to."""
+        for link in links_of(self.target_of(entity)):
             kind = migrated(link.entity)
             if kind is not None:
                 self.ids[link.entity] = self.ledger.target_ids(kind) if self.ledger else {}

@@ -1,4 +1,4 @@
-"""The tables that keep the engine entity-generic: the order, the link remaps, the routes.
+"""The tables that keep the engine entity-generic: the order, the routes, the link remaps.
 
 Adding an entity to the migration is adding rows here (once the model has its record type),
 never a branch in the engine:
@@ -6,6 +6,10 @@ never a branch in the engine:
 * :data:`ORDER`: the order entities are migrated in. An entity comes after every entity its
   links point at, so their target ids are in the ledger when its records are mapped.
   Rollback deletes in the reverse order.
+* :data:`ROUTES`: the default route of each source entity: the target entity its records
+  become and how their pipelines are found (:class:`PipelinePolicy`). The mapping file's
+  ``[routes]`` table overrides any of them, within :data:`ROUTABLE`. :data:`PIPELINED` names
+  the entities whose records sit in a pipeline stage.
 * :data:`LINKS`: per entity, the fields that hold ids of other records, the entity those ids
   belong to and the field's shape (:class:`LinkShape`). The engine remaps each through the
   ledger; a link to an entity the migration does not move (not in :data:`ORDER`) cannot be
@@ -17,10 +21,12 @@ never a branch in the engine:
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
-from unicrm.model import EntityKind
+from unicrm.model import EntityKind, FrozenMap
 
 
 class LinkShape(str, enum.Enum):
@@ -48,8 +54,68 @@ class Link:
     mirror: bool = False
 
 
+class PipelinePolicy(str, enum.Enum):
+    """How a route finds the target pipeline of each source pipeline."""
+
+    #: the target pipeline of the same name, else the target's default pipeline
+    MATCH = "match"
+    #: the target pipeline of the same name, created (with the source's stages) when missing
+    CREATE = "create"
+    #: every source pipeline into one target pipeline named ``Route.pipeline`` (created when
+    #: missing), so these records stay apart from others routed into the same target entity
+    OWN = "own"
+    #: the entity has no pipelines
+    NONE = "none"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def _str_map(value: Mapping[Any, Any] | None) -> FrozenMap[str]:
+    return FrozenMap({str(k): str(v) for k, v in (value or {}).items()})
+
+
+@attrs.frozen
+class Route:
+    """Where one source entity goes: a row of :data:`ROUTES`, or of the mapping's ``[routes]``.
+
+    ``stages`` maps source ``"pipeline/stage"`` to target ``"pipeline/stage"``; an open stage
+    it does not list goes to ``default_stage``, a won or lost one is a configuration error.
+    """
+
+    source: str
+    target: str
+    pipelines: PipelinePolicy = attrs.field(default=PipelinePolicy.NONE, converter=PipelinePolicy)
+    pipeline: str = ""
+    stages: FrozenMap[str] = attrs.field(factory=FrozenMap, converter=_str_map)
+    default_stage: str = ""
+
+    @property
+    def source_kind(self) -> EntityKind:
+        return EntityKind(self.source)
+
+    @property
+    def target_kind(self) -> EntityKind:
+        return EntityKind(self.target)
+
+
 #: The migration order (see the module docstring).
 ORDER: tuple[EntityKind, ...] = (EntityKind.CONTACT, EntityKind.LEAD)
+
+#: Entities whose records sit in a pipeline stage.
+PIPELINED: frozenset[EntityKind] = frozenset({EntityKind.LEAD})
+
+#: The target entities each source entity may be routed to.
+ROUTABLE: dict[EntityKind, tuple[EntityKind, ...]] = {
+    EntityKind.CONTACT: (EntityKind.CONTACT,),
+    EntityKind.LEAD: (EntityKind.LEAD,),
+}
+
+#: The default routes (see the module docstring).
+ROUTES: dict[EntityKind, Route] = {
+    EntityKind.CONTACT: Route("contact", "contact"),
+    EntityKind.LEAD: Route("lead", "lead", PipelinePolicy.MATCH),
+}
 
 #: Link fields per entity, in the order their values are noted when they cannot be remapped.
 LINKS: dict[EntityKind, tuple[Link, ...]] = {

@@ -29,6 +29,7 @@ from unicrm.migrate.compare import (
 from unicrm.migrate.links import IdMaps, LinkMissing, remap_links
 from unicrm.migrate.mapping import FieldRule, Mapping, MissingPolicy
 from unicrm.model import (
+    RECORD_TYPES,
     ContactKind,
     Email,
     EntityKind,
@@ -114,29 +115,33 @@ class Context:
 
     mapping: Mapping
     source_key: str
-    #: target "pipeline/stage" -> semantic
-    target_stages: AbcMapping[str, StageSemantic] = attrs.field(factory=dict)
+    #: per target entity name, target "pipeline/stage" -> semantic
+    target_stages: AbcMapping[str, AbcMapping[str, StageSemantic]] = attrs.field(factory=dict)
     #: per linked entity name, source id -> target id (see :mod:`unicrm.migrate.links`)
     ids: IdMaps = attrs.field(factory=dict)
     #: called with a message for every value dropped under ``missing = "drop"``
     warn: Callable[[str], None] | None = None
 
 
-def _stage(stage: StageRef | None, ctx: Context) -> StageRef | None:
+def _stage(stage: StageRef | None, entity: EntityKind, ctx: Context) -> StageRef | None:
     if stage is None:
         return None
+    route = ctx.mapping.route(entity)
     key = stage_key(stage.pipeline_id, stage.stage_id)
-    target = ctx.mapping.stages.get(key)
+    target = route.stages.get(key)
     if target is None:
         if stage.semantic is not StageSemantic.OPEN:
             raise ConfigurationError(
-                f"mapping: {stage.semantic} stage {key} has no target stage; add it to [stages.map]"
+                f"mapping: {stage.semantic} stage {key} has no target stage; "
+                f"add it to [routes.{entity}.stages]"
             )
-        target = ctx.mapping.default_stage
+        target = route.default_stage
     if not target:
-        raise ConfigurationError(f"mapping: stage {key} unmapped and no [stages] default")
+        raise ConfigurationError(
+            f"mapping: stage {key} unmapped and no default_stage in [routes.{entity}]"
+        )
     pipeline_id, _, stage_id = target.partition("/")
-    semantic = ctx.target_stages.get(target, stage.semantic)
+    semantic = ctx.target_stages.get(route.target, {}).get(target, stage.semantic)
     return StageRef(pipeline_id=pipeline_id, stage_id=stage_id, semantic=semantic)
 
 
@@ -236,8 +241,14 @@ def _kinds(name: str, values: tuple[Any, ...], lacks: frozenset[str], lost: list
 
 
 def map_record(record: Record, ctx: Context) -> Record:
-    """The record to write to the target for source ``record`` (pure; raises on bad mapping)."""
+    """The record to write to the target for source ``record`` (pure; raises on bad mapping).
+
+    The result is of the route's target entity: a field that entity's record type does not
+    have goes to the note, like a field the target lacks.
+    """
     entity = record.kind
+    kind = ctx.mapping.route(entity).target_kind
+    made_type = RECORD_TYPES[kind]
     source_id = record.id or ""
     mapping = ctx.mapping
     fields: dict[str, Any] = {
@@ -246,11 +257,16 @@ def map_record(record: Record, ctx: Context) -> Record:
         if a.name not in {"id", "vendor", "created_at", "updated_at", "closed_at", "extra", "raw"}
     }
     lost: list[tuple[str, Any]] = []
-    lacks = mapping.target_lacks(entity)
-    ordered = [n for n in NOTABLE.get(entity, ()) if n in lacks] + sorted(
+    kept = {a.name for a in attrs.fields(made_type)}
+    for name in [n for n in fields if n not in kept]:
+        value = fields.pop(name)
+        if present(value):
+            lost.append((name, value))
+    lacks = mapping.target_lacks(kind)
+    ordered = [n for n in NOTABLE.get(kind, ()) if n in lacks] + sorted(
         {
             n
-            for n in lacks - set(NOTABLE.get(entity, ()))
+            for n in lacks - set(NOTABLE.get(kind, ()))
             if not n.startswith("amount.") and ".kind." not in n
         }
     )
@@ -272,7 +288,7 @@ def map_record(record: Record, ctx: Context) -> Record:
     comments = getattr(record, "comments", None)
     if "comments" in lacks and present(comments):
         lost.append(("comments", comments))
-    remap_links(entity, fields, ctx.ids, keep_foreign=mapping.keep_company_ids, lost=lost)
+    remap_links(kind, fields, ctx.ids, keep_foreign=mapping.keep_company_ids, lost=lost)
     fields["custom"] = _custom(record, entity, ctx, lost)
     responsible = getattr(record, "responsible_id", None)
     if responsible is not None:
@@ -283,10 +299,10 @@ def map_record(record: Record, ctx: Context) -> Record:
         elif "responsible_id" not in lacks:
             fields["responsible_id"] = responsible
     if "stage" in fields:
-        fields["stage"] = _stage(fields["stage"], ctx)
+        fields["stage"] = _stage(fields["stage"], entity, ctx)
     fields["origin"] = origin_marker(ctx.source_key, entity, source_id)
-    _place_note(fields, _note(entity, source_id, lost, ctx), entity, ctx)
-    made: Record = type(record)(**fields)
+    _place_note(fields, _note(entity, source_id, lost, ctx), kind, ctx)
+    made: Record = made_type(**fields)
     return made
 
 

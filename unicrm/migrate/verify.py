@@ -1,6 +1,7 @@
 """Verification: does the target hold exactly the mapped source?
 
-Reads both sides in full through the neutral model and compares, per entity:
+Reads both sides in full through the neutral model and compares, per source entity (with the
+target entity its route names, and the mapping the engine stored in the ledger):
 
 * counts (source records, target records carrying this source's origin markers, ledger);
 * ``missing``: a source record with no target record carrying its marker;
@@ -26,8 +27,8 @@ from unicrm.migrate.links import LinkMissing
 from unicrm.migrate.mapping import loads
 from unicrm.migrate.prepare import load_schema, stage_semantics
 from unicrm.migrate.report import Difference, VerifyReport
-from unicrm.migrate.tables import ORDER, links_of, migrated
-from unicrm.migrate.transform import Context, map_record, source_key_of
+from unicrm.migrate.tables import links_of, migrated, ordered
+from unicrm.migrate.transform import Context, map_record, origin_marker, source_key_of
 from unicrm.model import EntityKind, Record
 
 
@@ -51,17 +52,18 @@ async def verify(
         raise ConfigurationError(f"ledger {ledger.path} records no migration to verify")
     mapping = loads(stored)
     source_key = ledger.get_meta("source_key") or source_key_of(source_label)
-    prefix = f"unicrm:{source_key}:"
     semantics = stage_semantics(await load_schema(target))
-    for entity in ORDER:
+    for entity in ordered(source.capabilities.entities):
+        into = mapping.route(entity).target_kind
         ctx = Context(
             mapping=mapping,
             source_key=source_key,
             target_stages=semantics,
-            ids=_linked_ids(ledger, entity),
+            ids=_linked_ids(ledger, into),
         )
+        prefix = origin_marker(source_key, entity, "")
         sources = await _all(source, entity)
-        targets = [r for r in await _all(target, entity) if (r.origin or "").startswith(prefix)]
+        targets = [r for r in await _all(target, into) if (r.origin or "").startswith(prefix)]
         by_marker: dict[str, list[Record]] = {}
         for record in targets:
             by_marker.setdefault(record.origin or "", []).append(record)
@@ -78,7 +80,7 @@ async def verify(
 
 
 def _linked_ids(ledger: Ledger, entity: EntityKind) -> dict[str, dict[str, str]]:
-    """The ledger's target ids of every migrated entity ``entity`` links to."""
+    """The ledger's target ids of every migrated entity a target ``entity`` links to."""
     ids: dict[str, dict[str, str]] = {}
     for link in links_of(entity):
         kind = migrated(link.entity)

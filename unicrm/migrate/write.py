@@ -31,7 +31,7 @@ STRUCTURAL = frozenset({"id", "origin", "custom", "stage", "contacts", "extra", 
 async def write_batch(run: Run, entity: EntityKind, batch: list[Item]) -> None:
     """Write ``batch`` (creates and updates), retrying what can succeed on another try."""
     stats = run.report.stats(str(entity))
-    collection = run.target.collection(entity)
+    collection = run.target.collection(run.target_of(entity))
     remap_stale(run, batch)
     todo = batch
     while todo:
@@ -79,7 +79,7 @@ async def handle_error(run: Run, entity: EntityKind, item: Item, error: UnicrmEr
     if item.attempts >= run.options.max_attempts:
         return fail(run, entity, item, error)
     if isinstance(error, ValidationError):
-        names = named_fields(error, item.record)
+        names = named_fields(error, item.mapped)
         if "amount" in names:
             # a value problem, not a missing field: only fractional amounts can be helped
             names.discard("amount")
@@ -114,19 +114,20 @@ def fail(run: Run, entity: EntityKind, item: Item, error: UnicrmError) -> bool:
 
 async def learn(run: Run, entity: EntityKind, names: set[str]) -> bool:
     """The target rejected ``names``: record that it lacks them (once) and remap."""
+    kind = run.target_of(entity)
     async with run.learn_lock:
-        new = names - run.mapping.target_lacks(entity)
+        new = names - run.mapping.target_lacks(kind)
         if new:
             run.report.warn(
-                f"the target has no place for {entity} {', '.join(sorted(new))}: "
+                f"the target has no place for {kind} {', '.join(sorted(new))}: "
                 f"handled by the missing-field policy ({run.mapping.missing})"
             )
-            run.mapping = run.mapping.with_lacks(entity, new)
+            run.mapping = run.mapping.with_lacks(kind, new)
             if "comments" in new:
-                await ensure_note_field(run, entity)
+                await ensure_note_field(run, kind)
             run.save_mapping()
-            run.report.decisions.setdefault("target_lacks", {})[str(entity)] = sorted(
-                run.mapping.target_lacks(entity)
+            run.report.decisions.setdefault("target_lacks", {})[str(kind)] = sorted(
+                run.mapping.target_lacks(kind)
             )
     return True
 

@@ -95,7 +95,10 @@ def test_dry_run_and_init_mapping_write_nothing_to_the_target(
     )
     assert init.exit_code == 0, init.output
     text = mapping.read_text()
-    assert '"1/won" = "1/won"' in text and 'missing = "note"' in text
+    assert 'missing = "note"' in text
+    # stage and pipeline names beside the ids, and how each stage was matched
+    assert '"1/won" = "1/won"  # Sales / Won -> Sales / Won (same name)' in text
+    assert 'default_stage = "1/new"  # Sales / New' in text
     again = runner.invoke(
         cli,
         [
