@@ -25,6 +25,7 @@ from unicrm.migrate import (
     rollback,
     verify,
 )
+from unicrm.migrate.decisions import describe_record
 from unicrm.transport import redact_url
 
 
@@ -70,6 +71,23 @@ async def _migrate(
             )
 
 
+def print_decisions(report: MigrationReport) -> None:
+    """The run's decisions, what it learned and what it created, one sentence each (the same
+    sentences ``--json`` carries as ``text``)."""
+    out = console()
+    sections = (
+        ("decisions", report.decisions),
+        ("learned from the target during the run", report.learned),
+    )
+    for title, decisions in sections:
+        if decisions:
+            out.print(f"{title}:", markup=False)
+            for decision in decisions:
+                out.print(f"  {decision.sentence()}", markup=False)
+    if report.created:
+        out.print(f"created in the target: {', '.join(report.created)}", markup=False)
+
+
 def print_migration(report: MigrationReport) -> None:
     """The human summary of a run."""
     out = console()
@@ -81,12 +99,16 @@ def print_migration(report: MigrationReport) -> None:
         data = stats.as_dict()
         table.add_row(name, *(str(data[c]) for c in columns[1:-1]), str(data["rate"]))
     out.print(table)
+    print_decisions(report)
     if report.dry_run:
         for entity, plan in report.plan.items():
-            out.print(f"{entity}s: " + ", ".join(f"{k} {v}" for k, v in plan.items()), markup=False)
+            counts = ", ".join(f"{k} {v}" for k, v in plan.items())
+            out.print(f"{entity}s would be: {counts}", markup=False)
         for item in report.preview:
             out.print(
-                f"preview {item['entity']} {item['source_id']}: {item['record']}", markup=False
+                f"{item['entity']} {item['source_id']} would be written as: "
+                f"{describe_record(item['record'])}",
+                markup=False,
             )
     for warning in report.warnings:
         out.print(f"warning: {warning}", markup=False)

@@ -23,7 +23,7 @@ async def classify(run: Run, entity: EntityKind, page: Sequence[Record]) -> list
     """Map a page and decide, per record: skip, create, update, or look up first; return the
     records to write (none on a dry run)."""
     stats = run.report.stats(str(entity))
-    ctx = run.context()
+    ctx = run.context(count=True)
     entries = run.ledger.entries(entity, [r.id or "" for r in page]) if run.ledger else {}
     ready: list[Item] = []
     unsure: list[Item] = []

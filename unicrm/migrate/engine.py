@@ -84,7 +84,9 @@ class Engine:
             for entity in entities:
                 run.load_ids(entity)
                 await self._entity(entity, readers[entity])
+            run.report.decisions.extend(run.values.decisions())
         finally:
+            run.report.target_lacks = {k: list(v) for k, v in run.mapping.lacks.items() if v}
             tasks = [reader.task for reader in readers.values()]
             for task in tasks:
                 task.cancel()

@@ -83,11 +83,13 @@ def _with_pipeline(schema: Schema, entity: EntityKind, pipeline: Pipeline) -> Sc
     return attrs.evolve(schema, pipelines=pipelines)
 
 
-async def ensure_pipelines(run: Run, source: Schema) -> Schema:
-    """Create (or plan) the pipelines the routes need; return the target schema with them,
-    and leave every such route's stages matched in ``run.mapping``."""
+async def ensure_pipelines(run: Run, source: Schema) -> tuple[Schema, frozenset[str]]:
+    """Create (or plan) the pipelines the routes need; return the target schema with them
+    and their (case-folded) names, and leave every such route's stages matched in
+    ``run.mapping``."""
     assert run.target_schema is not None
     target = run.target_schema
+    created: set[str] = set()
     create = pipeline_creator(run.target)
     planned = 0
     for entity in ORDER:
@@ -110,9 +112,8 @@ async def ensure_pipelines(run: Run, source: Schema) -> Schema:
             else:
                 assert create is not None
                 made = await _create_once(run, create, route.target_kind, spec)
+                run.report.created.append(f"{route.target} pipeline {made.name!r} ({made.id})")
             target = _with_pipeline(target, route.target_kind, made)
-            run.report.decisions.setdefault("created_pipelines", []).append(
-                f"{route.target} pipeline {made.name!r} (for {entity} pipelines)"
-            )
+            created.add(spec.name.casefold())
         run.mapping = run.mapping.with_route(route_stages(route, source, target))
-    return target
+    return target, frozenset(created)

@@ -16,11 +16,11 @@ import attrs
 from unicrm.crm import AsyncCRM
 from unicrm.errors import ValidationError
 from unicrm.migrate.automap import Schema, auto_mapping, compatible, stage_key
-from unicrm.migrate.decisions import describe_mapping
 from unicrm.migrate.mapping import Mapping, loads
 from unicrm.migrate.pipelines import ensure_pipelines, pipeline_creator, read_pipelines
+from unicrm.migrate.plan import plan
 from unicrm.migrate.run import SET_UP_RETRY, Run, backoff
-from unicrm.migrate.tables import ORDER, PIPELINED
+from unicrm.migrate.tables import ORDER, PIPELINED, ordered
 from unicrm.model import CustomFieldDef, EntityKind, StageSemantic
 
 NOTE_FIELD = CustomFieldDef(key="UNICRM_NOTE", label="unicrm migration note", type="text")
@@ -77,19 +77,31 @@ async def prepare(run: Run) -> None:
     if stored:
         mapping = with_learned(mapping, loads(stored))
     run.mapping = mapping
-    run.target_schema = await ensure_pipelines(run, source_schema)
+    run.target_schema, created = await ensure_pipelines(run, source_schema)
     run.target_stages = stage_semantics(run.target_schema)
-    run.report.decisions = {
-        **describe_mapping(run.mapping, source_schema, run.target_schema),
-        **run.report.decisions,
-    }
-    if not run.options.dry_run:
-        await create_fields(run)
-        targets = [run.target_of(e) for e in ORDER]
-        lacking = [k for k in targets if "comments" in run.mapping.target_lacks(k)]
-        if lacking:
-            await ensure_note_field(run, lacking[0])
-        run.save_mapping()
+    entities = ordered(set(run.options.entities))
+    run.report.decisions = plan(run.mapping, source_schema, run.target_schema, entities, created)
+    targets = [run.target_of(e) for e in ORDER]
+    lacking = [k for k in targets if "comments" in run.mapping.target_lacks(k)]
+    if run.options.dry_run:
+        plan_set_up(run, bool(lacking))
+        return
+    await create_fields(run)
+    if lacking:
+        await ensure_note_field(run, lacking[0])
+    run.save_mapping()
+
+
+def plan_set_up(run: Run, note_field: bool) -> None:
+    """What a dry run maps with instead of creating fields: the keys a real run proposes
+    (the target may pick others; the values land in the same fields either way)."""
+    for entity in EntityKind:
+        for source, rule in run.mapping.rules(entity).items():
+            if rule.create:
+                run.mapping = run.mapping.with_field_target(entity, source, rule.definition().key)
+    assert run.target_schema is not None
+    if note_field and run.mapping.note_field == "comments" and run.target_schema.can_create_fields:
+        run.mapping = attrs.evolve(run.mapping, note_field=f"custom.{NOTE_FIELD.key}")
 
 
 async def create_fields(run: Run) -> None:
@@ -103,9 +115,6 @@ async def create_fields(run: Run) -> None:
         fields = await fields_by_label(run, run.target_of(entity), definitions)
         for source, target in zip(wanted, fields, strict=True):
             run.mapping = run.mapping.with_field_target(entity, source, target.key)
-            run.report.decisions["fields"][f"{entity}.{source}"] = (
-                f"{target.key} (created)" if target.key else "create"
-            )
 
 
 async def fields_by_label(
@@ -132,9 +141,7 @@ async def fields_by_label(
             missing = [d for label, d in wanted.items() if label not in existing]
             for new in await collection.create_custom_fields(missing) if missing else ():
                 existing.setdefault(new.label.casefold(), new)
-                run.report.decisions.setdefault("created_fields", []).append(
-                    f"{entity}.{new.key} ({new.label})"
-                )
+                run.report.created.append(f"{entity} field {new.label!r} ({new.key})")
             return [existing[d.label.casefold()] for d in definitions]
         except SET_UP_RETRY as exc:
             if attempt + 1 == run.options.max_attempts:
@@ -162,7 +169,6 @@ async def ensure_note_field(run: Run, entity: EntityKind) -> None:
     if len(set(keys.values())) != 1:
         run.report.warn(f"note fields differ per entity: {keys}; using the {entity} one")
     run.mapping = attrs.evolve(run.mapping, note_field=f"custom.{keys[entity]}")
-    run.report.decisions["note_field"] = run.mapping.note_field
 
 
 def _base_key(key: str) -> str:

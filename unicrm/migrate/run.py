@@ -28,6 +28,7 @@ from unicrm.migrate.automap import Schema
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.links import placeholders
 from unicrm.migrate.mapping import Mapping, dumps
+from unicrm.migrate.plan import ValueCounter
 from unicrm.migrate.report import MigrationReport
 from unicrm.migrate.tables import ORDER, links_of, migrated
 from unicrm.migrate.transform import Context
@@ -123,9 +124,12 @@ class Run:
     #: per entity: whether records unknown to the ledger must be looked up before writing
     lookup_absent: dict[EntityKind, bool] = attrs.field(factory=dict)
     learn_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    #: values moved to the note while records were first mapped (``values`` decisions)
+    values: ValueCounter = attrs.field(factory=ValueCounter)
 
-    def context(self) -> Context:
-        """What :func:`~unicrm.migrate.transform.map_record` needs, as of now."""
+    def context(self, *, count: bool = False) -> Context:
+        """What :func:`~unicrm.migrate.transform.map_record` needs, as of now; with
+        ``count``, the values it moves to the note are counted (first mapping only)."""
         ids: AbcMapping[str, AbcMapping[str, str]] = self.ids
         if self.options.dry_run:
             ids = placeholders(self.ids)
@@ -135,6 +139,7 @@ class Run:
             target_stages=self.target_stages,
             ids=ids,
             warn=self.report.warn,
+            noted=self.values if count else None,
         )
 
     def target_of(self, entity: EntityKind) -> EntityKind:

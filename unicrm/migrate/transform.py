@@ -76,6 +76,9 @@ NOTABLE: dict[EntityKind, tuple[str, ...]] = {
 }
 
 NOTE_HEADER = "[unicrm migration]"
+#: What happens to a value the target cannot hold, in words (see ``Context.noted``).
+NOTED = "moved to the note"
+DROPPED = "dropped"
 #: Pseudo field in ``lacks``: the target takes whole amounts only (fractional ones are noted).
 FRACTION = "amount.fraction"
 #: Pseudo field prefix in ``lacks``: the target refuses amounts in this currency (noted).
@@ -121,6 +124,9 @@ class Context:
     ids: IdMaps = attrs.field(factory=dict)
     #: called with a message for every value dropped under ``missing = "drop"``
     warn: Callable[[str], None] | None = None
+    #: called per record with the names of the values moved to the note (or dropped) and
+    #: what happened to them (:data:`NOTED` or :data:`DROPPED`): the plan counts them
+    noted: Callable[[EntityKind, tuple[str, ...], str], None] | None = None
 
 
 def _stage(stage: StageRef | None, entity: EntityKind, ctx: Context) -> StageRef | None:
@@ -205,6 +211,9 @@ def _note(
             f"{entity} {source_id}: the target has no field for {names} "
             '(mapping says missing = "fail"; use "note" or "drop", or map the fields)'
         )
+    if ctx.noted is not None:
+        outcome = DROPPED if policy is MissingPolicy.DROP else NOTED
+        ctx.noted(entity, tuple(name for name, _ in lost), outcome)
     if policy is MissingPolicy.DROP:
         if ctx.warn is not None:
             ctx.warn(f"dropped {names} (the target lacks them)")

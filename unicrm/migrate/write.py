@@ -18,6 +18,8 @@ import attrs
 
 from unicrm.errors import NotFound, RateLimited, TransportError, UnicrmError, ValidationError
 from unicrm.migrate.compare import checksum
+from unicrm.migrate.decisions import Decision
+from unicrm.migrate.plan import POLICY_OUTCOME
 from unicrm.migrate.prepare import ensure_note_field
 from unicrm.migrate.recover import recover
 from unicrm.migrate.run import TRANSIENT, Item, Run
@@ -126,8 +128,15 @@ async def learn(run: Run, entity: EntityKind, names: set[str]) -> bool:
             if "comments" in new:
                 await ensure_note_field(run, kind)
             run.save_mapping()
-            run.report.decisions.setdefault("target_lacks", {})[str(kind)] = sorted(
-                run.mapping.target_lacks(kind)
+            run.report.learned.extend(
+                Decision(
+                    "standard",
+                    str(entity),
+                    name,
+                    POLICY_OUTCOME[run.mapping.missing],
+                    f"the target refused it on a {kind} in this run",
+                )
+                for name in sorted(new)
             )
     return True
 

@@ -201,3 +201,23 @@ def test_demo_names_a_missing_sandbox() -> None:
     result = CliRunner().invoke(cli, ["demo", "--source", "nosuch"])
     assert result.exit_code == 3
     assert "no sandbox named 'nosuch'" in result.output
+
+
+def test_dry_run_text_and_json_say_the_same_decisions_in_words(
+    stores: tuple[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    args = ["migrate", "--from", stores[0], "--to", stores[1], "--dry-run"]
+    args += ["--ledger", str(tmp_path / "none.db")]
+    as_json = runner.invoke(cli, [*args, "--json"])
+    as_text = runner.invoke(cli, args, env={"NO_COLOR": "1"})
+    assert as_json.exit_code == 0 and as_text.exit_code == 0, as_text.output
+    decisions = json.loads(as_json.output)["decisions"]
+    assert {d["topic"] for d in decisions} >= {"route", "pipeline", "stage", "link", "note"}
+    text = " ".join(as_text.output.split())  # rich wraps long lines at the terminal width
+    for decision in decisions:
+        assert " ".join(decision["text"].split()) in text
+    assert "lead stage Sales / Won: Sales / Won (same name)" in text
+    assert "would be written as: title: Deal" in text
+    for python in ("{'", "[{", "FrozenMap(", "StageRef(", "ContactLink(", "Decimal("):
+        assert python not in as_text.output

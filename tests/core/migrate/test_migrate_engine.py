@@ -102,7 +102,9 @@ async def test_batches_cut_before_the_engine_learned_are_remapped_not_rejected_a
             target_label="t",
         )
         assert report.state == "complete", report.errors
-        assert "responsible_id" in report.decisions["target_lacks"]["contact"]
+        assert "responsible_id" in report.target_lacks["contact"]
+        learned = [(d.entity, d.subject, d.outcome) for d in report.learned]
+        assert learned == [("contact", "responsible_id", "moved to the note")]
         result = await verify(src, dst, ledger=ledger, source_label="s")
     assert result.differences == 0, result.as_dict()
     writes = [c for c in adapter.calls if c[0] == "create_many"]

@@ -108,14 +108,18 @@ async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
         target_label="t",
     )
     assert dst.created == []  # a dry run creates nothing ...
-    planned = dry.decisions["created_pipelines"]
+    planned = [d for d in dry.decisions if d.topic == "pipeline"]
+    assert [(d.outcome, d.reason) for d in planned] == [
+        ("From the old CRM", "the route's own pipeline, created by the migration")
+    ]
     with Ledger(tmp_path / "run.db") as ledger:
         options = MigrateOptions(mapping=mapping)
         report = await migrate(
             src, dst, ledger=ledger, options=options, source_label="s", target_label="t"
         )
         assert report.state == "complete", report.errors
-        assert report.decisions["created_pipelines"] == planned  # ... but plans the same one
+        assert [d for d in report.decisions if d.topic == "pipeline"] == planned  # the same
+        assert f"lead pipeline 'From the old CRM' ({dst.created[0].id})" in report.created
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0
     assert [p.name for p in dst.created] == ["From the old CRM"]
     own = dst.created[0]
