@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from rich.table import Table
 from unicrm.cli.connecting import open_crm
 from unicrm.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, console, fail, print_json
 from unicrm.cli.progress import progress_for
+from unicrm.errors import UnicrmError
 from unicrm.migrate import (
     Ledger,
     MigrateOptions,
@@ -46,29 +48,45 @@ async def _init(source_url: str, target_url: str, path: Path) -> None:
 
 
 async def _migrate(
-    source_url: str, target_url: str, ledger: Ledger | None, options: MigrateOptions, quiet: bool
+    source_url: str, target_url: str, ledger_path: Path, options: MigrateOptions, quiet: bool
 ) -> MigrationReport:
+    """Connect, then open the ledger and run. A ledger file this call creates is removed
+    again when the run fails before recording any record (a bad URL, a missing token, a CRM
+    that does not answer): a migration that never started leaves nothing behind."""
+    existed = ledger_path.exists()
     async with open_crm(source_url) as source, open_crm(target_url) as target:
-        bars = progress_for(quiet)
-        if bars is None:
-            return await migrate(
-                source,
-                target,
-                ledger=ledger,
-                options=options,
-                source_label=redact_url(source_url),
-                target_label=redact_url(target_url),
-            )
-        with bars:
-            return await migrate(
-                source,
-                target,
-                ledger=ledger,
-                options=options,
-                source_label=redact_url(source_url),
-                target_label=redact_url(target_url),
-                progress=bars,
-            )
+        ledger = None if options.dry_run and not existed else Ledger(ledger_path)
+        try:
+            bars = progress_for(quiet)
+            with bars if bars is not None else contextlib.nullcontext():
+                return await migrate(
+                    source,
+                    target,
+                    ledger=ledger,
+                    options=options,
+                    source_label=redact_url(source_url),
+                    target_label=redact_url(target_url),
+                    progress=bars,
+                )
+        except UnicrmError:
+            if (
+                ledger is not None
+                and not existed
+                and not any(sum(states.values()) for states in ledger.counts().values())
+            ):
+                ledger.close()
+                ledger = None
+                _remove_ledger(ledger_path)
+            raise
+        finally:
+            if ledger is not None:
+                ledger.close()
+
+
+def _remove_ledger(path: Path) -> None:
+    """Delete a ledger file with its SQLite write-ahead log and shared-memory files."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def print_decisions(report: MigrationReport) -> None:
@@ -211,14 +229,12 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
         batch_size=batch_size,
         writers=writers,
     )
-    ledger = None if dry_run and not Path(ledger_path).exists() else Ledger(ledger_path)
     try:
-        report = asyncio.run(_migrate(source_url, target_url, ledger, options, quiet or as_json))
+        report = asyncio.run(
+            _migrate(source_url, target_url, Path(ledger_path), options, quiet or as_json)
+        )
     except KeyboardInterrupt:
         fail(f"interrupted; continue with --resume --ledger {ledger_path}", EXIT_INTERRUPTED)
-    finally:
-        if ledger is not None:
-            ledger.close()
     if as_json:
         print_json(report.as_dict())
     else:

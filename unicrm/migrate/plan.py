@@ -168,6 +168,29 @@ def plan(
     return sorted(decisions, key=sort_key)
 
 
+def unmapped_stages(
+    mapping: Mapping, source: Schema, entities: tuple[EntityKind, ...]
+) -> list[str]:
+    """The source stages no record in them could be written from: won or lost stages the
+    route does not list, open ones when it has no default stage either."""
+    problems = []
+    for entity in entities:
+        route = mapping.route(entity)
+        if route.pipelines is PipelinePolicy.NONE or entity not in source.entities:
+            continue
+        names = stage_names(source, entity)
+        for pipeline in source.pipelines_of(entity):
+            for stage in pipeline.stages:
+                key = f"{pipeline.id}/{stage.id}"
+                open_ok = stage.semantic == "open" and route.default_stage
+                if key not in route.stages and not open_ok:
+                    problems.append(
+                        f"{stage.semantic} stage {key} ({names[key]}) has no target stage; "
+                        f"add it to [routes.{entity}.stages]"
+                    )
+    return problems
+
+
 class ValueCounter:
     """Counts, per entity and value name, the records whose value went to the note (or was
     dropped): the ``values`` decisions."""

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 import attrs
 
 from unicrm.crm import AsyncCRM
-from unicrm.errors import ValidationError
+from unicrm.errors import ConfigurationError, ValidationError
 from unicrm.migrate.automap import Schema, auto_mapping, compatible, stage_key
 from unicrm.migrate.mapping import Mapping, loads
 from unicrm.migrate.pipelines import ensure_pipelines, pipeline_creator, read_pipelines
-from unicrm.migrate.plan import plan
+from unicrm.migrate.plan import plan, unmapped_stages
 from unicrm.migrate.run import SET_UP_RETRY, Run, backoff
 from unicrm.migrate.tables import ORDER, PIPELINED, ordered
 from unicrm.model import CustomFieldDef, EntityKind, StageSemantic
@@ -81,6 +81,9 @@ async def prepare(run: Run) -> None:
     run.target_stages = stage_semantics(run.target_schema)
     entities = ordered(set(run.options.entities))
     run.report.decisions = plan(run.mapping, source_schema, run.target_schema, entities, created)
+    problems = unmapped_stages(run.mapping, source_schema, entities)
+    if problems:
+        raise ConfigurationError("mapping: " + "; ".join(problems))
     targets = [run.target_of(e) for e in ORDER]
     lacking = [k for k in targets if "comments" in run.mapping.target_lacks(k)]
     if run.options.dry_run:

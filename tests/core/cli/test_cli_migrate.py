@@ -221,3 +221,48 @@ def test_dry_run_text_and_json_say_the_same_decisions_in_words(
     assert "would be written as: title: Deal" in text
     for python in ("{'", "[{", "FrozenMap(", "StageRef(", "ContactLink(", "Decimal("):
         assert python not in as_text.output
+
+
+def test_a_migration_that_fails_before_it_starts_leaves_no_ledger(
+    stores: tuple[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    config = tmp_path / "empty.toml"
+    config.write_text("")
+    env = {"UNICRM_CONFIG": str(config), "UNICRM_AMOCRM_TOKEN": ""}
+    ledger = tmp_path / "run.db"
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        '[routes.lead]\ndefault_stage = "1/new"\n[routes.lead.stages]\n"1/new" = "1/new"\n'
+    )
+    attempts = {
+        "a bad URL": ["--to", "nosuch://nowhere"],
+        "a missing token": ["--to", "amocrm+http://127.0.0.1:9"],
+        "a won stage the mapping leaves out": ["--to", stores[1], "--mapping", str(mapping)],
+    }
+    for why, extra in attempts.items():
+        args = ["migrate", "--from", stores[0], "--ledger", str(ledger), "-q", *extra]
+        result = runner.invoke(cli, args, env=env)
+        assert result.exit_code == 3, (why, result.output)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.toml", "map.toml"], why
+    # an existing ledger is never removed, even when the run fails before it starts
+    ok = runner.invoke(
+        cli, ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", str(ledger), "-q"]
+    )
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(
+        cli,
+        [
+            "migrate",
+            "--from",
+            stores[0],
+            "--to",
+            stores[1],
+            "--ledger",
+            str(ledger),
+            "--mapping",
+            str(mapping),
+        ],
+        env=env,
+    )
+    assert again.exit_code == 3 and ledger.exists()
