@@ -104,6 +104,11 @@ def print_decisions(report: MigrationReport) -> None:
                 out.print(f"  {decision.sentence()}", markup=False)
     if report.created:
         out.print(f"created in the target: {', '.join(report.created)}", markup=False)
+    if report.unmatched_users:
+        out.print(
+            f"users with no match in the target: {', '.join(report.unmatched_users)}",
+            markup=False,
+        )
 
 
 def print_migration(report: MigrationReport) -> None:

@@ -20,6 +20,7 @@ from unicrm.migrate.names import automatic_reasons, stage_names
 from unicrm.migrate.routes import default_route
 from unicrm.migrate.tables import ORDER, PipelinePolicy, Route, links_of, migrated
 from unicrm.migrate.transform import DROPPED, NOTED
+from unicrm.migrate.users import UserMatch
 from unicrm.model import EntityKind
 
 #: What the missing-field policy does with a value, in words.
@@ -147,11 +148,14 @@ def plan(
     source: Schema,
     target: Schema,
     entities: tuple[EntityKind, ...] = ORDER,
+    *,
     created: frozenset[str] = frozenset(),
+    users: list[UserMatch] | None = None,
 ) -> list[Decision]:
     """Every decision the run makes before it reads a record (see the module docstring).
 
-    ``created``: the (case-folded) names of the target pipelines this run creates.
+    ``created``: the (case-folded) names of the target pipelines this run creates; ``users``:
+    how the source users were matched (:func:`~unicrm.migrate.users.match_users`).
     """
     decisions: list[Decision] = []
     kinds = []
@@ -165,6 +169,9 @@ def plan(
         decisions.extend(_links(entity, route.target_kind, mapping))
         decisions.extend(_fields(entity, route.target_kind, mapping, target))
     decisions.append(_note(mapping, target, kinds))
+    for match in users or ():
+        outcome = match.target.label() if match.target else "kept as it is"
+        decisions.append(Decision("user", "", match.source.label(), outcome, match.how))
     return sorted(decisions, key=sort_key)
 
 

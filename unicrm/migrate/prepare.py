@@ -21,6 +21,7 @@ from unicrm.migrate.pipelines import ensure_pipelines, pipeline_creator, read_pi
 from unicrm.migrate.plan import plan, unmapped_stages
 from unicrm.migrate.run import SET_UP_RETRY, Run, backoff
 from unicrm.migrate.tables import ORDER, PIPELINED, ordered
+from unicrm.migrate.users import UserMatch, match_users, read_users, users_map
 from unicrm.model import CustomFieldDef, EntityKind, StageSemantic
 
 NOTE_FIELD = CustomFieldDef(key="UNICRM_NOTE", label="unicrm migration note", type="text")
@@ -76,11 +77,14 @@ async def prepare(run: Run) -> None:
     stored = run.ledger.get_meta("mapping") if run.ledger else None
     if stored:
         mapping = with_learned(mapping, loads(stored))
-    run.mapping = mapping
+    run.mapping, users = await match_run_users(run, mapping)
     run.target_schema, created = await ensure_pipelines(run, source_schema)
     run.target_stages = stage_semantics(run.target_schema)
     entities = ordered(set(run.options.entities))
-    run.report.decisions = plan(run.mapping, source_schema, run.target_schema, entities, created)
+    run.report.decisions = plan(
+        run.mapping, source_schema, run.target_schema, entities, created=created, users=users
+    )
+    run.report.unmatched_users = [m.source.label() for m in users if not m.matched]
     problems = unmapped_stages(run.mapping, source_schema, entities)
     if problems:
         raise ConfigurationError("mapping: " + "; ".join(problems))
@@ -105,6 +109,19 @@ def plan_set_up(run: Run, note_field: bool) -> None:
     assert run.target_schema is not None
     if note_field and run.mapping.note_field == "comments" and run.target_schema.can_create_fields:
         run.mapping = attrs.evolve(run.mapping, note_field=f"custom.{NOTE_FIELD.key}")
+
+
+async def match_run_users(run: Run, mapping: Mapping) -> tuple[Mapping, list[UserMatch]]:
+    """Match the source users to the target's when both CRMs expose users: the mapping's
+    ``[users]`` become every source user's target (see :mod:`unicrm.migrate.users`)."""
+    mine = await run.retrying(lambda: read_users(run.source))
+    theirs = await run.retrying(lambda: read_users(run.target))
+    if mine is None or theirs is None:
+        return mapping, []
+    default = mapping.default_user or theirs[1]
+    matches = match_users(mine[0], theirs[0], mapping.users, default)
+    users = {**mapping.users, **users_map(matches)}
+    return attrs.evolve(mapping, users=users, default_user=default), matches
 
 
 async def create_fields(run: Run) -> None:

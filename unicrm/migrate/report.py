@@ -50,6 +50,8 @@ class MigrationReport:
     learned: list[Decision] = attrs.field(factory=list)
     #: what the run created in the target besides records (fields, pipelines), in words
     created: list[str] = attrs.field(factory=list)
+    #: source users with no match in the target (their records go to the default user)
+    unmatched_users: list[str] = attrs.field(factory=list)
     #: per target entity, the standard fields the target cannot hold (declared and learned)
     target_lacks: dict[str, list[str]] = attrs.field(factory=dict)
     warnings: list[str] = attrs.field(factory=list)
@@ -87,6 +89,7 @@ class MigrationReport:
             "learned": [d.as_dict() for d in self.learned],
             "created": self.created,
             "target_lacks": self.target_lacks,
+            "unmatched_users": self.unmatched_users,
             "plan": self.plan,
             "preview": self.preview,
             "warnings": self.warnings,
