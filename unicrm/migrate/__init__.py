@@ -5,19 +5,25 @@
 ...     report = await migrate(src, dst, ledger=Ledger("run.db"), source_label=a, target_label=b)
 ...     result = await verify(src, dst, ledger=Ledger("run.db"), source_label=a)
 
-Modules: :mod:`~unicrm.migrate.tables` (entity order, link remaps: what makes the engine
-entity-generic), :mod:`~unicrm.migrate.mapping` (the TOML mapping file),
-:mod:`~unicrm.migrate.automap` (the default mapping), :mod:`~unicrm.migrate.transform` (one
-record through the mapping), :mod:`~unicrm.migrate.links`, :mod:`~unicrm.migrate.compare`,
-:mod:`~unicrm.migrate.ledger` (SQLite); the run: :mod:`~unicrm.migrate.engine` (orchestrator)
-over the stages :mod:`~unicrm.migrate.prepare`, :mod:`~unicrm.migrate.read`,
-:mod:`~unicrm.migrate.classify`, :mod:`~unicrm.migrate.write`, :mod:`~unicrm.migrate.recover`;
-then :mod:`~unicrm.migrate.verify`, :mod:`~unicrm.migrate.rollback`, :mod:`~unicrm.migrate.report`.
+Modules: :mod:`~unicrm.migrate.tables` (the entity order, the default routes and the link
+remaps: what keeps the engine entity-generic), :mod:`~unicrm.migrate.mapping` (the TOML mapping
+file) with :mod:`~unicrm.migrate.routes` (its ``[routes]``), :mod:`~unicrm.migrate.automap`
+(the default mapping), :mod:`~unicrm.migrate.users` (user matching),
+:mod:`~unicrm.migrate.transform` (one record through the mapping) with
+:mod:`~unicrm.migrate.links` and :mod:`~unicrm.migrate.compare`, :mod:`~unicrm.migrate.ledger`
+(SQLite). The run: :mod:`~unicrm.migrate.engine` (the orchestrator) over the stages
+:mod:`~unicrm.migrate.prepare` (with :mod:`~unicrm.migrate.pipelines`),
+:mod:`~unicrm.migrate.plan` (the decisions, :mod:`~unicrm.migrate.decisions`),
+:mod:`~unicrm.migrate.read`, :mod:`~unicrm.migrate.classify`, :mod:`~unicrm.migrate.write`,
+:mod:`~unicrm.migrate.recover`; then :mod:`~unicrm.migrate.verify`,
+:mod:`~unicrm.migrate.rollback`, :mod:`~unicrm.migrate.report`, and
+:mod:`~unicrm.migrate.names` (names beside ids in ``--init-mapping`` files).
 """
 
 from __future__ import annotations
 
 from unicrm.migrate.automap import Schema, auto_mapping
+from unicrm.migrate.decisions import Decision
 from unicrm.migrate.engine import migrate
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import (
@@ -33,11 +39,13 @@ from unicrm.migrate.prepare import load_schema
 from unicrm.migrate.report import Difference, EntityStats, MigrationReport, VerifyReport
 from unicrm.migrate.rollback import RollbackReport, rollback
 from unicrm.migrate.run import MigrateOptions, Progress
-from unicrm.migrate.tables import LINKS, ORDER, Link, LinkShape
+from unicrm.migrate.tables import LINKS, ORDER, ROUTES, Link, LinkShape, PipelinePolicy, Route
 from unicrm.migrate.transform import MappingFailure, map_record
+from unicrm.migrate.users import Person, UserMatch, match_users
 from unicrm.migrate.verify import verify
 
 __all__ = [
+    "Decision",
     "Difference",
     "EntityStats",
     "FieldRule",
@@ -51,9 +59,14 @@ __all__ = [
     "MigrationReport",
     "MissingPolicy",
     "ORDER",
+    "Person",
+    "PipelinePolicy",
     "Progress",
+    "ROUTES",
     "RollbackReport",
+    "Route",
     "Schema",
+    "UserMatch",
     "VerifyReport",
     "auto_mapping",
     "dump_mapping",
@@ -64,6 +77,7 @@ __all__ = [
     "load_schema",
     "loads",
     "map_record",
+    "match_users",
     "migrate",
     "rollback",
     "verify",

@@ -36,10 +36,15 @@ def stores() -> Iterator[tuple[str, str]]:
         forget(name)
 
 
+def _migrate(stores: tuple[str, str], *extra: str) -> list[str]:
+    """``unicrm migrate --from <source> --to <target>`` and ``extra``."""
+    return ["migrate", "--from", stores[0], "--to", stores[1], *extra]
+
+
 def test_migrate_then_verify_then_rerun(stores: tuple[str, str], tmp_path: Path) -> None:
     runner = CliRunner()
     ledger = str(tmp_path / "run.db")
-    args = ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "--json"]
+    args = _migrate(stores, "--ledger", ledger, "--json")
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -57,9 +62,7 @@ def test_migrate_then_verify_then_rerun(stores: tuple[str, str], tmp_path: Path)
 def test_verify_exits_1_on_differences(stores: tuple[str, str], tmp_path: Path) -> None:
     runner = CliRunner()
     ledger = str(tmp_path / "run.db")
-    runner.invoke(
-        cli, ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "-q"]
-    )
+    runner.invoke(cli, _migrate(stores, "--ledger", ledger, "-q"))
     target = unicrm.connect(stores[1])
     target.leads.delete(target.leads.all().first().id)  # type: ignore[union-attr]
     check = runner.invoke(
@@ -82,16 +85,7 @@ def test_dry_run_and_init_mapping_write_nothing_to_the_target(
     mapping = tmp_path / "mapping.toml"
     init = runner.invoke(
         cli,
-        [
-            "migrate",
-            "--from",
-            stores[0],
-            "--to",
-            stores[1],
-            "--init-mapping",
-            "--mapping",
-            str(mapping),
-        ],
+        _migrate(stores, "--init-mapping", "--mapping", str(mapping)),
     )
     assert init.exit_code == 0, init.output
     text = mapping.read_text()
@@ -101,33 +95,20 @@ def test_dry_run_and_init_mapping_write_nothing_to_the_target(
     assert 'default_stage = "1/new"  # Sales / New' in text
     again = runner.invoke(
         cli,
-        [
-            "migrate",
-            "--from",
-            stores[0],
-            "--to",
-            stores[1],
-            "--init-mapping",
-            "--mapping",
-            str(mapping),
-        ],
+        _migrate(stores, "--init-mapping", "--mapping", str(mapping)),
     )
     assert again.exit_code == 3 and "--force" in again.output
     dry = runner.invoke(
         cli,
-        [
-            "migrate",
-            "--from",
-            stores[0],
-            "--to",
-            stores[1],
+        _migrate(
+            stores,
             "--mapping",
             str(mapping),
             "--dry-run",
             "--json",
             "--ledger",
             str(tmp_path / "none.db"),
-        ],
+        ),
     )
     assert dry.exit_code == 0, dry.output
     plan = json.loads(dry.output)
@@ -139,22 +120,10 @@ def test_dry_run_and_init_mapping_write_nothing_to_the_target(
 def test_rollback_on_memory(stores: tuple[str, str], tmp_path: Path) -> None:
     runner = CliRunner()
     ledger = str(tmp_path / "run.db")
-    runner.invoke(
-        cli, ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", ledger, "-q"]
-    )
+    runner.invoke(cli, _migrate(stores, "--ledger", ledger, "-q"))
     result = runner.invoke(
         cli,
-        [
-            "migrate",
-            "--from",
-            stores[0],
-            "--to",
-            stores[1],
-            "--ledger",
-            ledger,
-            "--rollback",
-            "--json",
-        ],
+        _migrate(stores, "--ledger", ledger, "--rollback", "--json"),
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["deleted"] == {"lead": 8, "contact": 5}
@@ -207,8 +176,7 @@ def test_dry_run_text_and_json_say_the_same_decisions_in_words(
     stores: tuple[str, str], tmp_path: Path
 ) -> None:
     runner = CliRunner()
-    args = ["migrate", "--from", stores[0], "--to", stores[1], "--dry-run"]
-    args += ["--ledger", str(tmp_path / "none.db")]
+    args = _migrate(stores, "--dry-run", "--ledger", str(tmp_path / "none.db"))
     as_json = runner.invoke(cli, [*args, "--json"])
     as_text = runner.invoke(cli, args, env={"NO_COLOR": "1"})
     assert as_json.exit_code == 0 and as_text.exit_code == 0, as_text.output
@@ -246,23 +214,11 @@ def test_a_migration_that_fails_before_it_starts_leaves_no_ledger(
         assert result.exit_code == 3, (why, result.output)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.toml", "map.toml"], why
     # an existing ledger is never removed, even when the run fails before it starts
-    ok = runner.invoke(
-        cli, ["migrate", "--from", stores[0], "--to", stores[1], "--ledger", str(ledger), "-q"]
-    )
+    ok = runner.invoke(cli, _migrate(stores, "--ledger", str(ledger), "-q"))
     assert ok.exit_code == 0, ok.output
     again = runner.invoke(
         cli,
-        [
-            "migrate",
-            "--from",
-            stores[0],
-            "--to",
-            stores[1],
-            "--ledger",
-            str(ledger),
-            "--mapping",
-            str(mapping),
-        ],
+        _migrate(stores, "--ledger", str(ledger), "--mapping", str(mapping)),
         env=env,
     )
     assert again.exit_code == 3 and ledger.exists()

@@ -8,26 +8,17 @@ from typing import Any
 import attrs
 import pytest
 
-import unicrm
 from unicrm import CustomFieldDef, CustomFieldOption, EntityKind
-from unicrm.migrate import Ledger, MigrateOptions, auto_mapping, load_schema, migrate, verify
+from unicrm.migrate import Ledger, auto_mapping, load_schema, verify
 from unicrm.migrate.decisions import Decision, describe_record, words
 
 pytestmark = pytest.mark.anyio
 
 
-async def _run(src: Any, dst: Any, ledger: Ledger | None, mapping: Any) -> Any:
-    options = MigrateOptions(mapping=mapping, dry_run=ledger is None)
-    return await migrate(
-        src, dst, ledger=ledger, options=options, source_label="s", target_label="t"
-    )
-
-
 async def test_dry_run_decisions_equal_the_real_runs(
-    store_names: tuple[str, str], seed: Any, tmp_path: Path
+    memory_pair: Any, run_s_to_t: Any, seed: Any, tmp_path: Path
 ) -> None:
-    src = unicrm.connect_async(f"memory://{store_names[0]}")
-    dst = unicrm.connect_async(f"memory://{store_names[1]}")
+    src, dst = memory_pair
     await seed(src, contacts=12, leads=20)
     # the target has its own Colour list without "Green": those values go to the note
     await dst.leads.create_custom_field(
@@ -43,10 +34,10 @@ async def test_dry_run_decisions_equal_the_real_runs(
     mapping = mapping.with_route(
         attrs.evolve(route, stages={**route.stages, "1/proposal": "1/new"})
     )
-    dry = await _run(src, dst, None, mapping)
+    dry = await run_s_to_t(src, dst, None, mapping=mapping)
     assert await dst.leads.all().to_list() == []
     with Ledger(tmp_path / "run.db") as ledger:
-        real = await _run(src, dst, ledger, mapping)
+        real = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert real.state == "complete", real.errors
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0
     assert dry.decisions == real.decisions

@@ -12,7 +12,7 @@ import pytest
 import unicrm
 from unicrm import EntityKind, Pipeline, Stage
 from unicrm.errors import ConfigurationError
-from unicrm.migrate import Ledger, MigrateOptions, auto_mapping, load_schema, loads, migrate, verify
+from unicrm.migrate import Ledger, auto_mapping, load_schema, loads, verify
 from unicrm.migrate.mapping import dumps
 from unicrm.migrate.tables import ROUTES, PipelinePolicy, Route
 from unicrm_memory.adapter import MemoryAdapter
@@ -93,30 +93,20 @@ async def _own_route_mapping(src: Any, dst: Any) -> Any:
 
 
 async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
-    store_names: tuple[str, str], seed: Any, tmp_path: Path
+    store_names: tuple[str, str], seed: Any, run_s_to_t: Any, tmp_path: Path
 ) -> None:
     src = unicrm.connect_async(f"memory://{store_names[0]}")
     await seed(src, contacts=6, leads=15)
     dst = _pipeline_crm(store_names[1])
     mapping = await _own_route_mapping(src, dst)
-    dry = await migrate(
-        src,
-        dst,
-        ledger=None,
-        options=MigrateOptions(mapping=mapping, dry_run=True),
-        source_label="s",
-        target_label="t",
-    )
+    dry = await run_s_to_t(src, dst, None, mapping=mapping)
     assert dst.created == []  # a dry run creates nothing ...
     planned = [d for d in dry.decisions if d.topic == "pipeline"]
     assert [(d.outcome, d.reason) for d in planned] == [
         ("From the old CRM", "the route's own pipeline, created by the migration")
     ]
     with Ledger(tmp_path / "run.db") as ledger:
-        options = MigrateOptions(mapping=mapping)
-        report = await migrate(
-            src, dst, ledger=ledger, options=options, source_label="s", target_label="t"
-        )
+        report = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert [d for d in report.decisions if d.topic == "pipeline"] == planned  # the same
         assert f"lead pipeline 'From the old CRM' ({dst.created[0].id})" in report.created
@@ -128,23 +118,18 @@ async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
     # each source stage went to its namesake in the new pipeline, not all into the first
     assert {lead.stage.stage_id for lead in leads if lead.stage} == {s.id for s in own.stages}
     with Ledger(tmp_path / "second.db") as ledger:
-        options = MigrateOptions(mapping=mapping)
-        await migrate(src, dst, ledger=ledger, options=options, source_label="s", target_label="t")
+        await run_s_to_t(src, dst, ledger, mapping=mapping)
     assert len(dst.created) == 1  # the second run found it by name
 
 
 async def test_a_target_that_cannot_create_pipelines_falls_back_to_matching_and_says_so(
-    store_names: tuple[str, str], seed: Any, tmp_path: Path
+    memory_pair: Any, seed: Any, run_s_to_t: Any, tmp_path: Path
 ) -> None:
-    src = unicrm.connect_async(f"memory://{store_names[0]}")
-    dst = unicrm.connect_async(f"memory://{store_names[1]}")
+    src, dst = memory_pair
     await seed(src, contacts=3, leads=5)
     mapping = await _own_route_mapping(src, dst)
     with Ledger(tmp_path / "run.db") as ledger:
-        options = MigrateOptions(mapping=mapping)
-        report = await migrate(
-            src, dst, ledger=ledger, options=options, source_label="s", target_label="t"
-        )
+        report = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0
     assert any("cannot create pipelines" in w and "From the old CRM" in w for w in report.warnings)
