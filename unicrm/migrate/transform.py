@@ -266,11 +266,12 @@ def map_record(record: Record, ctx: Context) -> Record:
         if a.name not in {"id", "vendor", "created_at", "updated_at", "closed_at", "extra", "raw"}
     }
     lost: list[tuple[str, Any]] = []
-    kept = {a.name for a in attrs.fields(made_type)}
-    for name in [n for n in fields if n not in kept]:
-        value = fields.pop(name)
-        if present(value):
-            lost.append((name, value))
+    if made_type is not type(record):
+        kept = {a.name for a in attrs.fields(made_type)}
+        for name in [n for n in fields if n not in kept]:
+            value = fields.pop(name)
+            if present(value):
+                lost.append((name, value))
     lacks = mapping.target_lacks(kind)
     ordered = [n for n in NOTABLE.get(kind, ()) if n in lacks] + sorted(
         {
