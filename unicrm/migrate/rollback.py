@@ -15,6 +15,7 @@ import attrs
 
 from unicrm.crm import AsyncCRM
 from unicrm.errors import NotFound, UnicrmError
+from unicrm.migrate.decisions import plural
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.mapping import Mapping, loads
 from unicrm.migrate.tables import rollback_order
@@ -45,7 +46,8 @@ async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) ->
             supported=False,
             created_ids=created,
             message=(
-                f"{target.capabilities.vendor} cannot delete leads or contacts through its API; "
+                f"{target.capabilities.vendor} cannot delete "
+                f"{' or '.join(plural(str(e)) for e in order)} through its API; "
                 f"nothing was deleted. The {total} records created by this ledger's runs are "
                 "listed by id; close or archive them by hand."
             ),
