@@ -18,7 +18,7 @@ import attrs
 from unicrm.adapter.capabilities import BooleanSupport, Capabilities, Pushdown
 from unicrm.adapter.request import VendorRequest
 from unicrm.errors import FullScanError
-from unicrm.model import EntityKind
+from unicrm.model import LINK_FIELDS, EntityKind
 from unicrm.query.nodes import ALL, NOTHING, Compare, Const, Node, Not, Or, OrderKey, fields_of
 from unicrm.query.rewrite import Literal, conjunction, normalise, to_dnf
 
@@ -51,6 +51,11 @@ class Plan:
     full_scan: bool = False
     fields: frozenset[str] | None = None
     warnings: tuple[str, ...] = ()
+    #: Link lists read with each record, where the adapter reads them only on request (None:
+    #: the adapter reads links its own way and returns them complete).
+    links: frozenset[str] | None = None
+    #: Link lists the adapter reads only on request and this query does not read.
+    links_skipped: frozenset[str] = frozenset()
 
     @property
     def estimated_requests(self) -> int | None:
@@ -71,7 +76,7 @@ class Plan:
         return Or(tuple(p.residual for p in self.requests))
 
     def __str__(self) -> str:
-        lines = [f"Plan for {self.entity}s on {self.vendor}", f"  filter: {self.predicate}"]
+        lines = [f"Plan for {self.entity.plural} on {self.vendor}", f"  filter: {self.predicate}"]
         if not self.requests:
             lines.append("  no request: the filter can never match")
         for number, planned in enumerate(self.requests, 1):
@@ -89,6 +94,13 @@ class Plan:
             lines.append(f"  limit: {self.limit} ({where})")
         if self.fields is not None:
             lines.append(f"  fields: {', '.join(sorted(self.fields))}")
+        if self.links:
+            lines.append(f"  links read: {', '.join(sorted(self.links))}")
+        if self.links_skipped:
+            lines.append(
+                f"  links not read: {', '.join(sorted(self.links_skipped))} "
+                "(NOT_LOADED on each record; ask with with_links())"
+            )
         estimate = self.estimated_requests
         lines.append(
             "  estimated requests: "
@@ -160,8 +172,13 @@ async def plan_query(
     fields: frozenset[str] | None = None,
     strict: bool = False,
     max_branches: int = 32,
+    links: frozenset[str] = frozenset(),
 ) -> Plan:
-    """Plan ``predicate`` for an adapter with ``capabilities`` and compiler ``compile``."""
+    """Plan ``predicate`` for an adapter with ``capabilities`` and compiler ``compile``.
+
+    ``links`` are the link lists the caller asked for; those the filter, the order or the
+    projection need (``contact_ids`` needs ``contacts``) are added.
+    """
     normal = normalise(predicate)
     notes: list[str] = []
     branches = _branches(capabilities, entity, normal, max_branches)
@@ -183,6 +200,10 @@ async def plan_query(
     needed = None
     if fields is not None:
         needed = frozenset(fields) | fields_of(normal) | {k.field for k in order} | {"id"}
+    on_request = capabilities.links_on_request(entity)
+    mentioned = fields_of(normal) | {k.field for k in order} | (fields or frozenset())
+    wanted = (links | {LINK_FIELDS[f] for f in mentioned if f in LINK_FIELDS}) & on_request
+    extra: dict[str, frozenset[str]] = {"links": wanted} if on_request else {}
     planned: list[PlannedRequest] = []
     for pushed, residual in branches:
         request = await compile(
@@ -191,6 +212,7 @@ async def plan_query(
             order=tuple(order) if order_pushed else (),
             limit=limit if limit_pushed else None,
             fields=needed,
+            **extra,
         )
         planned.append(PlannedRequest(request, pushed, residual))
     return Plan(
@@ -205,4 +227,6 @@ async def plan_query(
         full_scan=full_scan,
         fields=needed,
         warnings=tuple(notes),
+        links=wanted if on_request else None,
+        links_skipped=on_request - wanted,
     )

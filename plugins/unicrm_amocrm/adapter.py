@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
 from unicrm.adapter import Adapter, OrderKey, VendorRequest, WriteResult
-from unicrm.errors import NotFound, UnicrmError, ValidationError
+from unicrm.errors import InvalidResponse, NotFound, UnicrmError, ValidationError
 from unicrm.model import Contact, CustomFieldDef, EntityKind, Lead, Pipeline, Record
 from unicrm.query import Node, fields_of
 from unicrm_amocrm.capabilities import MAX_PAGE_SIZE, amocrm_capabilities
@@ -30,7 +30,7 @@ from unicrm_amocrm.compiler import ListQuery, compile_list
 from unicrm_amocrm.custom_values import definition_of, new_field_payload
 from unicrm_amocrm.linking import link_changes
 from unicrm_amocrm.mapping import make_converter
-from unicrm_amocrm.reading import pages
+from unicrm_amocrm.reading import pages, parse_page
 from unicrm_amocrm.records import CODED_FIELDS, contact_to_wire, lead_to_wire
 from unicrm_amocrm.schema import (
     EMAIL_CODE,
@@ -38,9 +38,11 @@ from unicrm_amocrm.schema import (
     ORIGIN_CODE,
     PHONE_CODE,
     AccountSchema,
+    AmoField,
     parse_field,
     parse_pipeline,
 )
+from unicrm_amocrm.shapes import body_or_none, embedded, invalid, mapping, parse_each, parsed
 
 VENDOR = "amocrm"
 RECORD_TYPE = {EntityKind.LEAD: Lead, EntityKind.CONTACT: Contact}
@@ -88,36 +90,42 @@ class AmoCRMAdapter(Adapter):
         return self.client.describe()
 
     # --- account metadata -------------------------------------------------------------
-    async def _list_all(self, path: str, key: str) -> list[Any]:
-        items: list[Any] = []
-        page = 1
+    async def _list_all(self, path: str, key: str) -> list[Mapping[str, Any]]:
+        """Every item of a metadata list, following ``_links.next`` until it is gone or a 204
+        comes (a page may hold fewer than ``limit``: custom fields come 50 at a time)."""
+        items: list[Mapping[str, Any]] = []
+        number = 1
         while True:
             body = await self.client.call(
-                "GET", path, params=[("page", str(page)), ("limit", str(MAX_PAGE_SIZE))]
+                "GET", path, params=[("page", str(number)), ("limit", str(MAX_PAGE_SIZE))]
             )
-            found = ((body or {}).get("_embedded") or {}).get(key) or []
-            items.extend(found)
-            if not found or not ((body or {}).get("_links") or {}).get("next"):
+            page = parse_page(number, body, key)
+            items.extend(page.items)
+            if not page.has_next:
                 return items
-            page += 1
+            number += 1
 
-    async def _read_fields(self, entity: EntityKind) -> list[Any]:
-        raw = await self._list_all(f"/api/v4/{ENTITY_PATH[entity]}/custom_fields", "custom_fields")
-        return [parse_field(f) for f in raw]
+    async def _read_fields(self, entity: EntityKind) -> list[AmoField]:
+        path = f"/api/v4/{ENTITY_PATH[entity]}/custom_fields"
+        raw = await self._list_all(path, "custom_fields")
+        return parse_each(raw, parse_field, f"{entity} custom field definition")
 
     async def _read_pipelines(self) -> tuple[Pipeline, ...]:
         raw = await self._list_all("/api/v4/leads/pipelines", "pipelines")
         self._pipelines_read = time.monotonic()
-        return tuple(parse_pipeline(p) for p in raw)
+        return tuple(parse_each(raw, parse_pipeline, "pipeline"))
 
     async def schema(
         self, *, fresh_fields: bool = False, entity: EntityKind | None = None
     ) -> AccountSchema:
         """The cached account snapshot (read on first use)."""
         if self._schema is None:
-            account = await self.client.call("GET", "/api/v4/account") or {}
+            account = mapping(await self.client.call("GET", "/api/v4/account") or {}, "account")
+            currency = account.get("currency") or "RUB"
+            if not isinstance(currency, str):
+                raise invalid("account.currency", currency)
             self._schema = AccountSchema(
-                currency=str(account.get("currency") or "RUB"),
+                currency=currency,
                 pipelines=await self._read_pipelines(),
                 fields={e: tuple(await self._read_fields(e)) for e in ENTITY_PATH},
             )
@@ -165,8 +173,11 @@ class AmoCRMAdapter(Adapter):
     def _records(
         self, entity: EntityKind, items: Sequence[Any], schema: AccountSchema
     ) -> list[Any]:
+        """Vendor items as records; an item the mapping cannot read is an InvalidResponse."""
         converter = make_converter(schema)
-        return [converter.structure(item, RECORD_TYPE[entity]) for item in items]
+        return parse_each(
+            list(items), lambda item: converter.structure(item, RECORD_TYPE[entity]), str(entity)
+        )
 
     async def get(self, entity: EntityKind, record_id: str) -> Record:
         path = f"/api/v4/{ENTITY_PATH[entity]}"
@@ -178,9 +189,10 @@ class AmoCRMAdapter(Adapter):
             body = await self.client.call("GET", f"{path}/{record_id}", params=params)
         except NotFound:
             raise missing from None
-        if not body:
+        if body is None:
             raise missing  # amoCRM answers 204 for a missing id (notes §4.3)
-        record: Record = self._records(entity, [body], await self.schema())[0]
+        item = mapping(body, f"the {entity}")
+        record: Record = self._records(entity, [item], await self.schema())[0]
         return record
 
     async def compile(
@@ -231,8 +243,8 @@ class AmoCRMAdapter(Adapter):
             params = [("filter[id][]", i) for i in chunk] + [("limit", str(MAX_PAGE_SIZE))]
             if entity is EntityKind.LEAD:
                 params.append(("with", "contacts"))
-            body = await self.client.call("GET", path, params=params)
-            items = ((body or {}).get("_embedded") or {}).get(ENTITY_PATH[entity]) or []
+            body = body_or_none(await self.client.call("GET", path, params=params), "a list page")
+            items = embedded(body, ENTITY_PATH[entity])
             for record in self._records(entity, items, schema):
                 found[record.id or ""] = record
         return found
@@ -318,8 +330,14 @@ class AmoCRMAdapter(Adapter):
                 except UnicrmError as single:
                     errors[int(wire["request_id"])] = single
             return ids
-        items = ((body or {}).get("_embedded") or {}).get(ENTITY_PATH[entity]) or []
-        by_request = {str(i.get("request_id")): str(i["id"]) for i in items}
+        items = embedded(body_or_none(body, f"the {method} answer"), ENTITY_PATH[entity])
+        by_request = _answered_ids(wires, items, method)
+        for wire in wires:
+            if wire["request_id"] not in by_request:
+                errors[int(wire["request_id"])] = InvalidResponse(
+                    f"amocrm's answer to the {method} names no id for this {entity}",
+                    vendor=VENDOR,
+                )
         return {
             int(w["request_id"]): by_request[w["request_id"]]
             for w in wires
@@ -354,7 +372,7 @@ class AmoCRMAdapter(Adapter):
         return await self._batches(entity, records, update=True, read_back=False)
 
     # --- reference data ---------------------------------------------------------------
-    async def pipelines(self) -> list[Pipeline]:
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
         return list((await self.schema()).pipelines)
 
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
@@ -477,6 +495,30 @@ def _blame(
         )
         for index, found in problems.items()
     }
+
+
+def _id_of(value: Any) -> str:
+    """An id the vendor answered: an integer (bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid("an id", value)
+    return str(value)
+
+
+def _answered_ids(
+    wires: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]], method: str
+) -> dict[str, str]:
+    """``request_id`` -> the id the vendor answered for it. A create answer names each item's
+    ``request_id``; a batch update answer may not (the contacts page's example has only ``id``),
+    so an update item is also found by the id it was sent with."""
+    with parsed(f"{method} answer"):
+        answered = [(item.get("request_id"), _id_of(item["id"])) for item in items]
+    found = {str(request_id): new_id for request_id, new_id in answered if request_id is not None}
+    ids = {new_id for _, new_id in answered}
+    for wire in wires:
+        sent_id = str(wire.get("id", ""))
+        if wire["request_id"] not in found and sent_id in ids:
+            found[wire["request_id"]] = sent_id
+    return found
 
 
 def _raise_or_record(result: WriteResult) -> Record:

@@ -27,7 +27,11 @@ from unicrm.transport import (
     TokenPair,
     TokenRefresher,
     TokenStore,
+    decode_json,
+    receive,
     register_secret,
+    request_info,
+    translate_exception,
 )
 
 VENDOR = "amocrm"
@@ -42,13 +46,24 @@ def _secret(value: Any) -> Secret:
     return secret
 
 
-def pair_from_response(body: Mapping[str, Any], now: float) -> TokenPair:
-    """A token pair from the token endpoint's answer (``expires_in`` seconds from ``now``)."""
+def pair_from_response(body: Any, now: float) -> TokenPair:
+    """A token pair from the token endpoint's answer (``expires_in`` seconds from ``now``).
+
+    Whatever the server sent, the outcome is a pair or an :class:`AuthError`.
+    """
+    fields = body if isinstance(body, Mapping) else {}
+    access, refresh = fields.get("access_token"), fields.get("refresh_token")
     try:
-        access, refresh = body["access_token"], body.get("refresh_token")
-        expires_in = float(body.get("expires_in") or 86400)
-    except (KeyError, TypeError, ValueError):
-        raise AuthError("amocrm token endpoint answered without a token", vendor=VENDOR) from None
+        expires_in = float(fields.get("expires_in") or 86400)
+    except (TypeError, ValueError):
+        expires_in = float("nan")
+    if (
+        not isinstance(access, str)
+        or not access
+        or not isinstance(refresh, (str, type(None)))
+        or not 0 < expires_in < 10 * 365 * 86400
+    ):
+        raise AuthError("amocrm token endpoint answered without a token", vendor=VENDOR)
     return TokenPair(
         access_token=_secret(access),
         refresh_token=_secret(refresh) if refresh else None,
@@ -83,14 +98,19 @@ class OAuthApp:
         async with httpx.AsyncClient(
             base_url=self.base_url, transport=self.transport, timeout=30.0
         ) as client:
-            response = await client.post(TOKEN_PATH, json=body)
+            request = client.build_request("POST", TOKEN_PATH, json=body)
+            try:
+                response, raw = await receive(client, request, vendor=VENDOR)
+            except httpx.HTTPError as exc:
+                raise translate_exception(exc, request_info(request), VENDOR) from None
         if response.status_code != 200:
             raise AuthError(
                 f"amocrm refused the {grant['grant_type']} grant",
                 vendor=VENDOR,
                 status=response.status_code,
             )
-        return pair_from_response(response.json(), time.time())
+        answer = decode_json(raw, vendor=VENDOR, status=200, what="token answer")
+        return pair_from_response(answer, time.time())
 
     async def exchange_code(self, code: str) -> TokenPair:
         """Trade an authorization code (single use, 20 minutes) for the first token pair."""

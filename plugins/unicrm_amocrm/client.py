@@ -2,9 +2,10 @@
 error table, all from the core transport (:mod:`unicrm.transport`).
 
 Only what is amoCRM's own lives here (vendor notes §7): 204 is an empty success (never a JSON
-crash); a 403 whose body is an HTML page is the vendor's abuse block, :class:`AccountBlocked`;
-402 is an unpaid account; 400 with ``validation-errors`` is a :class:`ValidationError` whose
-details are the dot paths the vendor reports. Everything else (429/5xx/HTML pages/timeouts,
+crash); a 403 whose body is not JSON (nginx's HTML page, or nothing) is the vendor's abuse
+block, :class:`AccountBlocked`; 402 is an unpaid account; 400 with ``validation-errors`` is a
+:class:`ValidationError` whose details are the dot paths the vendor reports, whatever shape the
+list came in. Everything else (429/5xx/HTML pages/timeouts,
 backoff, 401 refresh) follows the core's default rules.
 """
 
@@ -60,25 +61,71 @@ def base_url_of(url: str) -> str:
     return base
 
 
+def _text(value: Any) -> str:
+    """A vendor value for a message: strings (cut short) and scalars as they are, containers by
+    type (their text could be huge or nested past any recursion limit)."""
+    if isinstance(value, str):
+        return value[:200]
+    if value is None or isinstance(value, (bool, int, float)):
+        return str(value)[:200]
+    return f"<{type(value).__name__}>"
+
+
+def _blocks(raw: Any) -> list[Any]:
+    """The blocks of ``validation-errors``: the documented array, one block given as an object,
+    or a map of blocks."""
+    if isinstance(raw, list):
+        return raw
+    if isinstance(raw, Mapping):
+        return [raw] if "errors" in raw or "request_id" in raw else list(raw.values())
+    return [raw]
+
+
+def validation_details(raw: Any) -> tuple[tuple[str, str], ...]:
+    """``(request_id:path, code: detail)`` pairs from ``validation-errors`` of whatever shape the
+    server sent (vendor notes §7.1 document an array of ``{request_id, errors: [{code, path,
+    detail}]}``); entries that are not objects are kept as text, never dropped."""
+    details: list[tuple[str, str]] = []
+    for block in _blocks(raw):
+        if not isinstance(block, Mapping):
+            details.append(("", _text(block)))
+            continue
+        request_id = _text(block.get("request_id"))
+        errors = block.get("errors")
+        for entry in errors if isinstance(errors, list) else [errors] if errors else []:
+            if isinstance(entry, Mapping):
+                where = f"{request_id}:{_text(entry.get('path'))}"
+                details.append((where, f"{_text(entry.get('code'))}: {_text(entry.get('detail'))}"))
+            else:
+                details.append((f"{request_id}:", _text(entry)))
+    return tuple(details)
+
+
 def _validation(view: ResponseView) -> Resolution | None:
     body = view.json if isinstance(view.json, Mapping) else None
     if view.status != 400 or not body or not body.get("validation-errors"):
         return None
-    details = tuple(
-        (f"{block.get('request_id')}:{e.get('path')}", f"{e.get('code')}: {e.get('detail')}")
-        for block in body["validation-errors"]
-        for e in block.get("errors") or ()
-    )
+    detail = body.get("detail")
+    summary = _text(detail) if detail else "validation failed"
     return Resolution(
         Decision.FAIL,
         ValidationError(
-            f"amocrm rejected the request: {body.get('detail') or 'validation failed'}",
+            f"amocrm rejected the request: {summary}",
             vendor=VENDOR,
             status=400,
-            details=details,
+            details=validation_details(body["validation-errors"]),
         ),
         applied=False,
     )
+
+
+def _body_kind(view: ResponseView) -> str:
+    """How a non-JSON body looks, for messages: an empty body is not an HTML page."""
+    if view.empty:
+        return "an empty body"
+    if view.content_type == "text/html" or view.text.lstrip().startswith("<"):
+        return f"an HTML page ({view.snippet!r})"
+    return f"a non-JSON body ({view.snippet!r})"
 
 
 def _blocked(view: ResponseView) -> Resolution | None:
@@ -87,8 +134,8 @@ def _blocked(view: ResponseView) -> Resolution | None:
     return Resolution(
         Decision.FAIL,
         AccountBlocked(
-            "amocrm has blocked this account or IP for too many requests (403 HTML page); "
-            "wait, then lower the request rate",
+            f"amocrm answered 403 with {_body_kind(view)}: the account or IP is blocked for "
+            "exceeding the request limits; wait, then lower the request rate",
             vendor=VENDOR,
             status=403,
         ),
@@ -178,4 +225,4 @@ class AmoClient:
         return f"amocrm {self.base_url}"
 
 
-__all__ = ["AMO_RULES", "AmoClient", "base_url_of", "classify"]
+__all__ = ["AMO_RULES", "AmoClient", "base_url_of", "classify", "validation_details"]

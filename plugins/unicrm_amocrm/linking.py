@@ -20,8 +20,9 @@ def _wanted(record: Record) -> dict[tuple[str, str], dict[str, Any]]:
     if isinstance(record, Lead):
         for contact in record.contacts:
             links[("contacts", contact.contact_id)] = {"is_main": contact.is_main}
-    if record.company_id is not None:
-        links[("companies", record.company_id)] = {}
+    company_id = getattr(record, "company_id", None)
+    if company_id is not None:
+        links[("companies", company_id)] = {}
     return links
 
 

@@ -3,8 +3,11 @@
 There are no totals on lead/contact lists (vendor notes §4.2), so the number of pages is not
 known up front. :func:`pages` keeps ``concurrency`` page requests in flight (the limiter paces
 them to the vendor's rate), hands pages back in order, and stops launching once a page comes
-back short, without ``_links.next``, or as a 204 (empty result; notes §4.3). At most
-``concurrency - 1`` requests past the end are wasted, whatever the size of the export.
+back without ``_links.next`` or as a 204 (empty result; notes §4.3): those are the vendor's two
+end signals. A short page is not one: a server may cap a page below the ``limit`` asked for
+(custom field lists hold at most 50) and still say more follow. At most ``concurrency - 1``
+requests past the end are wasted, whatever the size of the export. A page that is empty yet
+claims a successor is a malformed answer (amoCRM says "nothing" with a 204), not a loop.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from typing import Any
 
 import attrs
 
-#: Fetches one page: (page number, page size) -> the parsed body, or None for a 204.
-PageGetter = Callable[[int, int], Awaitable[Mapping[str, Any] | None]]
+from unicrm.errors import InvalidResponse
+from unicrm_amocrm.shapes import VENDOR, body_or_none, embedded, has_next
+
+#: Fetches one page: (page number, page size) -> the parsed body (None for a 204).
+PageGetter = Callable[[int, int], Awaitable[Any]]
 
 
 @attrs.frozen
@@ -30,13 +36,17 @@ class Page:
     has_next: bool
 
 
-def parse_page(number: int, body: Mapping[str, Any] | None, entity_path: str) -> Page:
-    """A list body (HAL+JSON) or a 204 as a :class:`Page`."""
-    if not body:
-        return Page(number, (), False)
-    items = (body.get("_embedded") or {}).get(entity_path) or ()
-    has_next = bool((body.get("_links") or {}).get("next"))
-    return Page(number, list(items), has_next)
+def parse_page(number: int, body: Any, entity_path: str) -> Page:
+    """A list body (HAL+JSON) or a 204 (None) as a :class:`Page`; a body of another shape, or an
+    empty page that claims a next one, is an :class:`~unicrm.errors.InvalidResponse`."""
+    page = body_or_none(body, "a list page")
+    items = embedded(page, entity_path)
+    more = has_next(page)
+    if more and not items:
+        raise InvalidResponse(
+            f"amocrm answered page {number} with no items but a next link", vendor=VENDOR
+        )
+    return Page(number, tuple(items), more)
 
 
 async def pages(
@@ -67,7 +77,7 @@ async def pages(
             if not pending:
                 return
             page = await pending.popleft()
-            if not page.has_next or len(page.items) < size:
+            if not page.has_next:
                 finished = True
                 _drop(pending, dropped)
             if remaining is not None:

@@ -3,7 +3,9 @@
 amoCRM addresses custom fields by numeric id, ids differ per account, and phones, e-mails and
 our origin marker are custom fields too (vendor notes §5.6-5.7, gotcha 10). The adapter reads
 these definitions once, caches them in an :class:`AccountSchema`, and hands that snapshot to
-the pure mapping and compiler functions. Parsing here is sans-I/O: vendor JSON in, values out.
+the pure mapping and compiler functions. Parsing here is sans-I/O: vendor JSON in, values out;
+a definition with a value of the wrong type is an ``InvalidResponse``, never a field whose key
+is a list.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import attrs
 
 from unicrm.model import EntityKind, Pipeline, Stage, StageSemantic
+from unicrm_amocrm.shapes import invalid, mapping
 
 WON_STATUS = 142
 LOST_STATUS = 143
@@ -79,34 +82,66 @@ class AmoField:
         return next((e for e in self.enums if (e.code or e.value) == code), None)
 
 
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(what, value)
+    return value
+
+
+def _text(value: Any, what: str, default: str = "") -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise invalid(what, value)
+    return value
+
+
+def _code(value: Any, what: str) -> str | None:
+    return _text(value, what) or None
+
+
 def parse_field(raw: Mapping[str, Any]) -> AmoField:
-    """A field definition from ``GET /api/v4/{entity}/custom_fields`` items."""
+    """A field definition from ``GET /api/v4/{entity}/custom_fields`` items; a value of the
+    wrong type is an :class:`~unicrm.errors.InvalidResponse` (ids become keys and option ids)."""
     enums = tuple(
-        FieldEnum(int(e["id"]), str(e.get("value") or ""), e.get("code") or None)
-        for e in raw.get("enums") or ()
+        FieldEnum(
+            _int(e["id"], "enums[].id"),
+            _text(e.get("value"), "enums[].value"),
+            _code(e.get("code"), "enums[].code"),
+        )
+        for e in (mapping(item, "enums[]") for item in _list(raw.get("enums"), "enums"))
     )
     return AmoField(
-        id=int(raw["id"]),
-        name=str(raw.get("name") or ""),
-        type=str(raw.get("type") or "text"),
-        code=raw.get("code") or None,
+        id=_int(raw["id"], "custom field id"),
+        name=_text(raw.get("name"), "custom field name"),
+        type=_text(raw.get("type"), "custom field type", "text"),
+        code=_code(raw.get("code"), "custom field code"),
         enums=enums,
     )
 
 
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid(what, value)
+    return value
+
+
 def parse_pipeline(raw: Mapping[str, Any]) -> Pipeline:
     """A neutral pipeline from ``GET /api/v4/leads/pipelines`` items."""
-    statuses = (raw.get("_embedded") or {}).get("statuses") or ()
+    embedded = mapping(raw.get("_embedded") or {}, "pipeline _embedded")
+    statuses = [mapping(s, "a status") for s in _list(embedded.get("statuses"), "statuses")]
     return Pipeline(
-        id=str(raw["id"]),
-        name=str(raw.get("name") or ""),
+        id=str(_int(raw["id"], "pipeline id")),
+        name=_text(raw.get("name"), "pipeline name"),
         is_default=bool(raw.get("is_main")),
         stages=tuple(
             Stage(
-                id=str(s["id"]),
-                name=str(s.get("name") or ""),
-                semantic=semantic_of(int(s["id"])),
-                sort=int(s.get("sort") or 0),
+                id=str(_int(s["id"], "status id")),
+                name=_text(s.get("name"), "status name"),
+                semantic=semantic_of(_int(s["id"], "status id")),
+                sort=_int(s.get("sort") or 0, "status sort"),
             )
             for s in statuses
         ),

@@ -397,7 +397,7 @@ class Bitrix24Adapter(Adapter):
             raise _missing(entity, record_id) from None
 
     # --- reference data ---------------------------------------------------------------
-    async def pipelines(self) -> list[Pipeline]:
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
         return [(await self.schema()).pipeline]
 
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:

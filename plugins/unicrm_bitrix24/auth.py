@@ -26,6 +26,8 @@ from unicrm.transport import (
     TokenRefresher,
     TokenStore,
     check_url_security,
+    json_problem,
+    receive,
     register_secret,
 )
 
@@ -88,16 +90,14 @@ class OAuthApp:
         }
         self.calls += 1
         async with httpx.AsyncClient(transport=self.transport, timeout=30.0) as client:
+            request = client.build_request("GET", self.oauth_url, params=params)
             try:
-                response = await client.get(self.oauth_url, params=params)
+                response, raw = await receive(client, request, vendor=VENDOR)
             except httpx.HTTPError as exc:
                 raise AuthError(
                     f"bitrix24 OAuth server unreachable ({type(exc).__name__})", vendor=VENDOR
                 ) from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body, _problem = json_problem(raw)
         if response.status_code != 200:
             code = body.get("error") if isinstance(body, Mapping) else None
             raise AuthError(

@@ -119,7 +119,7 @@ MAPPED: Mapping[EntityKind, frozenset[str]] = {
             else set()
         )
     )
-    for entity in EntityKind
+    for entity in TEXT_FIELDS
 }
 #: ``extra`` keys written back on create/update (the rest are read-only or derived).
 WRITABLE_EXTRA = frozenset(
@@ -510,7 +510,10 @@ def to_wire(
             if field.neutral_type is not None and field.key not in record.custom:
                 fields[field.name] = ""
     fields.update(_custom_fields(entity, record, schema))
-    for name, values in (("PHONE", record.phones), ("EMAIL", record.emails)):
+    for name, values in (
+        ("PHONE", getattr(record, "phones", ())),
+        ("EMAIL", getattr(record, "emails", ())),
+    ):
         fields[name] = (
             new_entries(name, values)
             if stored is None

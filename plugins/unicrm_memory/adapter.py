@@ -11,13 +11,24 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from unicrm.adapter import Adapter, Capabilities, OrderKey, VendorRequest
-from unicrm.errors import ConfigurationError, NotFound, ValidationError
-from unicrm.model import CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.errors import ConfigurationError, NotFound, UnsupportedOperation, ValidationError
+from unicrm.model import (
+    LINK_LISTS,
+    NOT_LOADED,
+    CustomFieldDef,
+    EntityKind,
+    Pipeline,
+    Record,
+    apply_patch,
+)
 from unicrm.query import ALL, Node, evaluate, lookup
 from unicrm_memory.capabilities import LEVELS, memory_capabilities
-from unicrm_memory.store import MemoryStore, store_for
+from unicrm_memory.links import check_targets, forget_links, mirror
+from unicrm_memory.store import MemoryStore, evolved, store_for
 
 VENDOR = "memory"
+#: Keyword options ``connect("memory://", ...)`` takes (the first three also as URL query).
+OPTIONS = ("pushdown", "page_size", "links", "store")
 
 
 def _order_key(order: Sequence[OrderKey]) -> Any:
@@ -55,7 +66,16 @@ class MemoryAdapter(Adapter):
 
     @classmethod
     def from_url(cls, url: str, options: Mapping[str, Any]) -> MemoryAdapter:
-        """Build from ``memory://[NAME][?pushdown=none|basic|full&page_size=N]``."""
+        """Build from ``memory://[NAME][?pushdown=none|basic|full&page_size=N&links=eager|lazy]``.
+
+        ``links=lazy`` reads link lists only when a query asks (as a vendor that charges a
+        request per record's links does), returning ``NOT_LOADED`` otherwise.
+        """
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise ConfigurationError(
+                f"unknown memory:// options: {', '.join(unknown)} (known: {', '.join(OPTIONS)})"
+            )
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         level = str(options.get("pushdown", query.pop("pushdown", "full")))
@@ -69,13 +89,15 @@ class MemoryAdapter(Adapter):
             raise ConfigurationError("memory:// page_size must be an integer") from None
         if page_size < 1:
             raise ConfigurationError("memory:// page_size must be at least 1")
+        links = str(options.get("links", query.pop("links", "eager")))
+        if links not in ("eager", "lazy"):
+            raise ConfigurationError(f"memory:// links must be eager or lazy, got {links!r}")
         if query:
             raise ConfigurationError(f"unknown memory:// options: {', '.join(sorted(query))}")
         name = (parts.netloc + parts.path).strip("/")
         store = options.get("store") or store_for(name)
-        return cls(
-            store, memory_capabilities(level, page_size), f"memory://{name}?pushdown={level}"
-        )
+        label = f"memory://{name}?pushdown={level}" + ("&links=lazy" if links == "lazy" else "")
+        return cls(store, memory_capabilities(level, page_size, lazy_links=links == "lazy"), label)
 
     def describe(self) -> str:
         return self._label
@@ -99,8 +121,12 @@ class MemoryAdapter(Adapter):
         order: Sequence[OrderKey] = (),
         limit: int | None = None,
         fields: frozenset[str] | None = None,
+        links: frozenset[str] = frozenset(),
     ) -> VendorRequest:
         params: dict[str, Any] = {"where": str(predicate)}
+        skipped = self.capabilities.links_on_request(entity) - links
+        if links:
+            params["links"] = sorted(links)
         if order:
             params["order"] = [str(k) for k in order]
         if limit is not None:
@@ -113,72 +139,88 @@ class MemoryAdapter(Adapter):
         return VendorRequest(
             endpoint=f"memory.{entity}.scan" if predicate == ALL else f"memory.{entity}.filter",
             params=params,
-            payload=(predicate, tuple(order), limit),
+            payload=(predicate, tuple(order), limit, skipped),
             estimated_requests=pages,
         )
 
     async def fetch(
         self, entity: EntityKind, request: VendorRequest
     ) -> AsyncIterator[list[Record]]:
-        predicate, order, limit = request.payload
+        predicate, order, limit, skipped = request.payload
         with self.store.lock:
             rows = [r for r in self._table(entity).values() if evaluate(predicate, r)]
         rows.sort(key=_order_key(order) if order else _numeric_id)
         if limit is not None:
             rows = rows[:limit]
+        if skipped:
+            rows = [evolved(r, **dict.fromkeys(skipped, NOT_LOADED)) for r in rows]
         size = self.capabilities.page_size
         for start in range(0, len(rows), size):
             yield rows[start : start + size]
 
     # --- writing -----------------------------------------------------------------------
-    def _validate(self, entity: EntityKind, record: Record) -> None:
-        if isinstance(record, Lead):
-            contacts = self._table(EntityKind.CONTACT)
-            missing = [c.contact_id for c in record.contacts if c.contact_id not in contacts]
-            if missing:
+    def _validate(self, record: Record) -> None:
+        check_targets(self.store.records, record)
+        stage = getattr(record, "stage", None)
+        if stage is not None:
+            pipelines = self.store.pipelines.get(record.kind, [])
+            pipeline = next((p for p in pipelines if p.id == stage.pipeline_id), None)
+            found = pipeline.stage(stage.stage_id) if pipeline else None
+            if found is None or found.semantic is not stage.semantic:
                 raise ValidationError(
-                    f"lead links unknown contacts {missing}",
+                    f"unknown {record.kind} stage {stage.pipeline_id}/{stage.stage_id} "
+                    f"with semantic {stage.semantic}",
                     vendor=VENDOR,
-                    details=(("contacts", f"no contact with id {m}") for m in missing),
+                    details=(("stage", "no such stage"),),
                 )
-            if record.stage is not None:
-                pipeline = next(
-                    (p for p in self.store.pipelines if p.id == record.stage.pipeline_id), None
-                )
-                stage = pipeline.stage(record.stage.stage_id) if pipeline else None
-                if stage is None or stage.semantic is not record.stage.semantic:
-                    raise ValidationError(
-                        f"unknown stage {record.stage.pipeline_id}/{record.stage.stage_id} "
-                        f"with semantic {record.stage.semantic}",
-                        vendor=VENDOR,
-                        details=(("stage", "no such stage"),),
-                    )
+
+    def _store(self, record: Record, current: Record | None) -> Record:
+        """Validate and keep ``record`` (replacing ``current``), mirroring its links. A link
+        list that is NOT_LOADED keeps the stored links (none on create)."""
+        unread = [f for f in LINK_LISTS[record.kind] if getattr(record, f) is NOT_LOADED]
+        if unread:
+            kept = {f: getattr(current, f) if current is not None else () for f in unread}
+            record = evolved(record, **kept)
+        self._validate(record)
+        if current is None:
+            stored = self.store.stored(record, self.store.new_id(), None)
+        else:
+            stored = self.store.stored(record, current.id or "", current.created_at)
+        self._table(record.kind)[stored.id or ""] = stored
+        mirror(self.store.records, current, stored)
+        return stored
 
     async def create(self, entity: EntityKind, record: Record) -> Record:
         with self.store.lock:
-            self._validate(entity, record)
-            stored = self.store.stored(record, self.store.new_id(), None)
-            self._table(entity)[stored.id or ""] = stored
-        return stored
+            return self._store(record, None)
 
     async def update(self, entity: EntityKind, record: Record) -> Record:
         with self.store.lock:
             current = self._table(entity).get(record.id or "")
             if current is None:
                 raise NotFound(f"no {entity} with id {record.id!r}", vendor=VENDOR)
-            self._validate(entity, record)
-            stored = self.store.stored(record, current.id or "", current.created_at)
-            self._table(entity)[stored.id or ""] = stored
-        return stored
+            return self._store(record, current)
+
+    async def patch(self, entity: EntityKind, record_id: str, changes: Mapping[str, Any]) -> Record:
+        """Native and atomic: the merge and the write happen under the store's lock."""
+        with self.store.lock:
+            current = self._table(entity).get(str(record_id))
+            if current is None:
+                raise NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+            return self._store(apply_patch(current, changes), current)
 
     async def delete(self, entity: EntityKind, record_id: str) -> None:
         with self.store.lock:
             if self._table(entity).pop(str(record_id), None) is None:
                 raise NotFound(f"no {entity} with id {record_id!r}", vendor=VENDOR)
+            forget_links(self.store.records, entity, str(record_id))
 
     # --- reference data ---------------------------------------------------------------
-    async def pipelines(self) -> list[Pipeline]:
-        return list(self.store.pipelines)
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
+        found = self.store.pipelines.get(entity)
+        if found is None:
+            raise UnsupportedOperation(f"memory has no {entity} pipelines", vendor=VENDOR)
+        return list(found)
 
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:
         with self.store.lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from unicrm.adapter import CUSTOM_FIELDS, BooleanSupport, Capabilities, Pushdown, filter_table
-from unicrm.model import EntityKind
+from unicrm.model import LINK_LISTS, EntityKind
 from unicrm.query import FIELDS, Op
 
 EXACT, NARROWING = Pushdown.EXACT, Pushdown.NARROWING
@@ -43,9 +43,10 @@ def _full(entity: EntityKind) -> dict[str, dict[Op, Pushdown]]:
     return filter_table({tuple(names): tuple(Op)})
 
 
-def memory_capabilities(level: str, page_size: int = 100) -> Capabilities:
-    """Capabilities for a pushdown level (``none``, ``basic`` or ``full``)."""
-    entities = (EntityKind.LEAD, EntityKind.CONTACT)
+def memory_capabilities(level: str, page_size: int = 100, lazy_links: bool = False) -> Capabilities:
+    """Capabilities for a pushdown level (``none``, ``basic`` or ``full``); with
+    ``lazy_links`` every link list is read only when a query asks for it."""
+    entities = tuple(EntityKind)
     builders = {
         "none": lambda e: {},
         "basic": _basic,
@@ -55,10 +56,11 @@ def memory_capabilities(level: str, page_size: int = 100) -> Capabilities:
     orderable = {
         "none": (),
         "basic": ("id", "created_at", "amount"),
-        "full": tuple(FIELDS),
+        "full": tuple(FIELDS),  # every field; the planner asks only for an entity's own
     }[level]
     return Capabilities(
         vendor=f"memory (pushdown={level})",
+        entities=frozenset(entities),
         filters={e: build(e) for e in entities},
         boolean=BooleanSupport.FULL if level == "full" else BooleanSupport.CONJUNCTIVE,
         orderable={e: orderable for e in entities},
@@ -67,6 +69,7 @@ def memory_capabilities(level: str, page_size: int = 100) -> Capabilities:
         write_batch_size=100,
         supports_delete=True,
         supports_custom_field_create=True,
+        lazy_links=dict(LINK_LISTS) if lazy_links else {},
     )
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from typing import Any, cast
 
 import attrs
 
 from unicrm.model import (
+    STAGED,
     Contact,
     CustomFieldDef,
     EntityKind,
-    Lead,
     Pipeline,
     Record,
     Stage,
@@ -37,6 +38,37 @@ DEFAULT_PIPELINE = Pipeline(
 )
 
 
+#: Deals have two pipelines, so "every pipeline" and "one pipeline" differ in tests.
+DEAL_PIPELINES = (
+    Pipeline(
+        id="10",
+        name="Deals",
+        is_default=True,
+        stages=(
+            Stage(id="new", name="New", semantic=StageSemantic.OPEN, sort=10),
+            Stage(id="negotiation", name="Negotiation", semantic=StageSemantic.OPEN, sort=20),
+            Stage(id="won", name="Won", semantic=StageSemantic.WON, sort=30),
+            Stage(id="lost", name="Lost", semantic=StageSemantic.LOST, sort=40),
+        ),
+    ),
+    Pipeline(
+        id="20",
+        name="Partners",
+        stages=(
+            Stage(id="talks", name="Talks", semantic=StageSemantic.OPEN, sort=10),
+            Stage(id="signed", name="Signed", semantic=StageSemantic.WON, sort=20),
+            Stage(id="dropped", name="Dropped", semantic=StageSemantic.LOST, sort=30),
+        ),
+    ),
+)
+
+
+def evolved(record: Record, **changes: Any) -> Record:
+    """``attrs.evolve`` for a record of any type (mypy types it per union member)."""
+    made: Record = attrs.evolve(cast(Any, record), **changes)
+    return made
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -51,7 +83,10 @@ class MemoryStore:
         self.custom_fields: dict[EntityKind, dict[str, CustomFieldDef]] = {
             e: {} for e in EntityKind
         }
-        self.pipelines: list[Pipeline] = [DEFAULT_PIPELINE]
+        self.pipelines: dict[EntityKind, list[Pipeline]] = {
+            EntityKind.LEAD: [DEFAULT_PIPELINE],
+            EntityKind.DEAL: list(DEAL_PIPELINES),
+        }
         self._next_id = 1
 
     def new_id(self) -> str:
@@ -63,17 +98,18 @@ class MemoryStore:
     def stored(self, record: Record, record_id: str, created: dt.datetime | None) -> Record:
         """``record`` as the store keeps it: id, vendor, timestamps and closed_at set."""
         now = self.clock()
-        if isinstance(record, Lead):
-            final = record.stage is not None and record.stage.semantic is not StageSemantic.OPEN
-            return attrs.evolve(
+        if record.kind in STAGED:
+            stage = getattr(record, "stage", None)
+            final = stage is not None and stage.semantic is not StageSemantic.OPEN
+            return evolved(
                 record,
                 id=record_id,
                 vendor="memory",
                 created_at=created or now,
                 updated_at=now,
-                closed_at=(record.closed_at or now) if final else None,
+                closed_at=(getattr(record, "closed_at", None) or now) if final else None,
             )
-        return attrs.evolve(
+        return evolved(
             record, id=record_id, vendor="memory", created_at=created or now, updated_at=now
         )
 
@@ -96,4 +132,4 @@ def forget(name: str) -> None:
         _named.pop(name, None)
 
 
-__all__ = ["DEFAULT_PIPELINE", "Contact", "MemoryStore", "forget", "store_for"]
+__all__ = ["DEAL_PIPELINES", "DEFAULT_PIPELINE", "Contact", "MemoryStore", "forget", "store_for"]

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import pytest
 
 import unicrm
@@ -306,3 +307,56 @@ def test_iterating_a_full_scan_warns_at_the_caller(basic: unicrm.CRM) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(list(basic.leads.filter(F("amount") >= 500))) == 10
+
+
+# --- link lists read on request ---------------------------------------------------------------
+
+
+class LinkCompiler(Compiler):
+    """A compiler of an adapter that declares ``lazy_links``: it takes ``links=``."""
+
+    async def __call__(  # type: ignore[override]
+        self, entity: EntityKind, predicate: Node, *, links: frozenset[str], **kw: Any
+    ) -> VendorRequest:
+        request = await super().__call__(entity, predicate, **kw)
+        self.calls[-1]["links"] = links
+        return request
+
+
+LAZY = attrs.evolve(CONJUNCTIVE, lazy_links={LEAD: {"contacts"}})
+
+
+@pytest.mark.parametrize(
+    "predicate, kw, wanted",
+    [
+        pytest.param(F("amount") >= 1, {}, frozenset(), id="not-asked"),
+        pytest.param(
+            F("amount") >= 1, {"links": frozenset({"contacts"})}, {"contacts"}, id="asked"
+        ),
+        pytest.param(F("contact_ids") == "7", {}, {"contacts"}, id="filter-needs-them"),
+        pytest.param(
+            F("amount") >= 1, {"order": [OrderKey("contact_ids")]}, {"contacts"}, id="order"
+        ),
+        pytest.param(
+            F("amount") >= 1, {"fields": frozenset({"contact_ids"})}, {"contacts"}, id="projection"
+        ),
+    ],
+)
+def test_links_are_asked_for_only_when_wanted_or_needed(
+    predicate: Node, kw: dict[str, Any], wanted: frozenset[str]
+) -> None:
+    compiler = LinkCompiler()
+    result = plan(predicate, LAZY, compiler, **kw)
+    assert [c["links"] for c in compiler.calls] == [wanted] * len(compiler.calls)
+    assert result.links == wanted
+    text = str(result)
+    if wanted:
+        assert "links read: contacts" in text and "links not read" not in text
+    else:
+        assert "links not read: contacts (NOT_LOADED on each record" in text
+
+
+def test_adapters_without_lazy_links_are_not_given_a_links_argument() -> None:
+    compiler = Compiler()  # its __call__ has no links parameter: a legacy adapter
+    result = plan(F("contact_ids") == "7", CONJUNCTIVE, compiler, links=frozenset({"contacts"}))
+    assert result.links is None and "links" not in str(result).replace("linked", "")

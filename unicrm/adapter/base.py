@@ -9,13 +9,13 @@ vendor batches. Anything a vendor cannot do raises :class:`~unicrm.errors.Unsupp
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from unicrm.adapter.capabilities import Capabilities
 from unicrm.adapter.request import VendorRequest
 from unicrm.errors import UnicrmError, UnsupportedOperation
-from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record
+from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record, apply_patch
 from unicrm.query.nodes import Node, OrderKey
 
 #: One item of a batch write: the record as stored, or the error that item got.
@@ -61,7 +61,9 @@ class Adapter(abc.ABC):
 
     @abc.abstractmethod
     async def update(self, entity: EntityKind, record: Record) -> Record:
-        """Replace the stored record ``record.id`` with ``record``; return it as stored."""
+        """Replace the stored record ``record.id`` with ``record`` (a full replace: a field
+        left empty is cleared); return it as stored. A link list that is NOT_LOADED keeps the
+        stored links."""
 
     async def create_many(self, entity: EntityKind, records: Sequence[Record]) -> list[WriteResult]:
         """Create several records (vendor batches where the adapter has them)."""
@@ -71,9 +73,28 @@ class Adapter(abc.ABC):
         """Update several records (vendor batches where the adapter has them)."""
         return [await self._guard(self.update(entity, r)) for r in records]
 
+    async def patch(self, entity: EntityKind, record_id: str, changes: Mapping[str, Any]) -> Record:
+        """Change only the fields ``changes`` names; return the record as stored.
+
+        ``changes`` were checked by :func:`unicrm.model.check_patch` (known fields, values
+        converted); ``custom`` and ``extra`` merge key by key (:func:`unicrm.model.apply_patch`).
+        This default reads the record, merges and writes it whole with :meth:`update`: correct,
+        but **not atomic** (a write by someone else between the read and the write is lost)
+        and two requests. Vendors override it to send only the changes.
+        """
+        current = await self.get(entity, record_id)
+        return await self.update(entity, apply_patch(current, changes))
+
+    async def patch_many(
+        self, entity: EntityKind, items: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[WriteResult]:
+        """Patch several records (``(id, changes)`` pairs, in order; per-item errors are
+        returned). The default patches one by one; vendors override it with batches."""
+        return [await self._guard(self.patch(entity, i, c)) for i, c in items]
+
     async def delete(self, entity: EntityKind, record_id: str) -> None:
         """Delete one record. Vendors without deletion raise UnsupportedOperation."""
-        raise UnsupportedOperation(f"{self.name} cannot delete {entity}s", vendor=self.name)
+        raise UnsupportedOperation(f"{self.name} cannot delete {entity.plural}", vendor=self.name)
 
     @staticmethod
     async def _guard(call: Any) -> WriteResult:
@@ -85,8 +106,11 @@ class Adapter(abc.ABC):
 
     # --- reference data ---------------------------------------------------------------
     @abc.abstractmethod
-    async def pipelines(self) -> list[Pipeline]:
-        """The lead pipelines with their ordered stages."""
+    async def pipelines(self, entity: EntityKind = EntityKind.LEAD) -> list[Pipeline]:
+        """The pipelines of ``entity`` (a lead or a deal) with their ordered stages, each with
+        its semantic. The core asks only for entities in :data:`unicrm.model.STAGED` that the
+        capabilities list; an adapter that has no pipelines for one raises
+        UnsupportedOperation naming vendor and entity."""
 
     @abc.abstractmethod
     async def custom_fields(self, entity: EntityKind) -> list[CustomFieldDef]:

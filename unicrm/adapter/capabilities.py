@@ -58,13 +58,17 @@ def filter_table(
     return table
 
 
+def _op_name(op: Op | str) -> str:
+    return op.name if isinstance(op, Op) else op  # already frozen (attrs.evolve converts again)
+
+
 def _freeze_filters(
     value: Mapping[EntityKind, FilterTable],
 ) -> FrozenMap[FrozenMap[FrozenMap[Pushdown]]]:
     return FrozenMap(
         {
             str(entity): FrozenMap(
-                {f: FrozenMap({o.name: p for o, p in ops.items()}) for f, ops in table.items()}
+                {f: FrozenMap({_op_name(o): p for o, p in ops.items()}) for f, ops in table.items()}
             )
             for entity, table in value.items()
         }
@@ -75,12 +79,36 @@ def _freeze_orderable(value: Mapping[Any, Iterable[str]]) -> FrozenMap[frozenset
     return FrozenMap({str(k): frozenset(v) for k, v in value.items()})
 
 
+def _kinds(value: Iterable[EntityKind | str]) -> frozenset[EntityKind]:
+    return frozenset(EntityKind(v) for v in value)
+
+
+def _groups(value: Iterable[Iterable[EntityKind | str]]) -> tuple[frozenset[EntityKind], ...]:
+    return tuple(_kinds(group) for group in value)
+
+
+def _check_groups(instance: Capabilities, _attribute: Any, value: Any) -> None:
+    seen: set[EntityKind] = set()
+    for group in value:
+        if len(group) < 2 or not group <= instance.entities or group & seen:
+            raise ValueError(
+                "same_records groups must each name two or more of the adapter's entities, "
+                f"and no entity twice; got {[sorted(map(str, g)) for g in value]}"
+            )
+        seen |= group
+
+
 @attrs.frozen
 class Capabilities:
     """Everything the planner and the compliance suite need to know about an adapter."""
 
     vendor: str
-    entities: frozenset[EntityKind] = frozenset(EntityKind)
+    #: The record types this adapter reads and writes. The default is the first two kinds:
+    #: an adapter written before deals and companies existed does not claim them (the core
+    #: then refuses ``crm.deals`` with UnsupportedOperation naming vendor and entity).
+    entities: frozenset[EntityKind] = attrs.field(
+        default=frozenset({EntityKind.LEAD, EntityKind.CONTACT}), converter=_kinds
+    )
     filters: FrozenMap[FrozenMap[FrozenMap[Pushdown]]] = attrs.field(
         factory=FrozenMap, converter=_freeze_filters
     )
@@ -98,6 +126,21 @@ class Capabilities:
     #: Model fields each entity cannot store on this vendor (entity -> field names); writing a
     #: value there is a ValidationError. Migration routes them into a note before writing.
     unstorable: FrozenMap[frozenset[str]] = attrs.field(
+        factory=FrozenMap, converter=_freeze_orderable
+    )
+    #: Groups of entity kinds that are one set of records on this vendor, each reached through
+    #: several collections (amoCRM: ``{deal, lead}``, both ``/api/v4/leads``). Whatever copies
+    #: or watches a whole CRM (migration, export, sync) reads and writes one kind per group,
+    #: never two: see :meth:`distinct`.
+    same_records: tuple[frozenset[EntityKind], ...] = attrs.field(
+        default=(), converter=_groups, validator=_check_groups
+    )
+    #: Link lists (entity -> field names such as ``contacts``) the adapter reads only when a
+    #: query asks (``with_links()`` or a filter on ``contact_ids``); otherwise they come back
+    #: :data:`~unicrm.model.NOT_LOADED`. For an entity listed here the planner passes
+    #: ``links=`` (the lists wanted) to :meth:`Adapter.compile`. Entities not listed get their
+    #: links however the adapter reads them, and must then return them complete.
+    lazy_links: FrozenMap[frozenset[str]] = attrs.field(
         factory=FrozenMap, converter=_freeze_orderable
     )
 
@@ -125,6 +168,25 @@ class Capabilities:
         """Whether the vendor sorts ``entity`` by ``field``."""
         return field in self.orderable.get(str(entity), frozenset())
 
+    def shares_records(self, entity: EntityKind) -> frozenset[EntityKind]:
+        """Every kind whose collection holds the same records as ``entity`` (itself included)."""
+        return next((g for g in self.same_records if entity in g), frozenset({entity}))
+
+    def distinct(self, entities: Iterable[EntityKind | str]) -> tuple[EntityKind, ...]:
+        """``entities`` in the given order, without a kind whose records an earlier one already
+        covers: ``distinct(["deal", "lead", "contact"])`` on amoCRM is ``(deal, contact)``."""
+        chosen: list[EntityKind] = []
+        covered: set[EntityKind] = set()
+        for entity in map(EntityKind, entities):
+            if entity not in covered:
+                chosen.append(entity)
+                covered |= self.shares_records(entity)
+        return tuple(chosen)
+
+    def links_on_request(self, entity: EntityKind) -> frozenset[str]:
+        """The link lists of ``entity`` read only when asked (see ``lazy_links``)."""
+        return self.lazy_links.get(str(entity), frozenset())
+
     def cannot_store(self, entity: EntityKind) -> frozenset[str]:
         """Model fields ``entity`` records cannot hold on this vendor."""
         return self.unstorable.get(str(entity), frozenset())
@@ -133,6 +195,15 @@ class Capabilities:
         lines = [
             f"vendor: {self.vendor}",
             f"entities: {', '.join(sorted(str(e) for e in self.entities))}",
+            *(
+                f"same records: {' = '.join(sorted(e.plural for e in group))}"
+                for group in self.same_records
+            ),
+            *(
+                f"{entity} links read on request: {', '.join(sorted(names))}"
+                for entity, names in sorted(self.lazy_links.items())
+                if names
+            ),
             f"boolean pushdown: {self.boolean.value}",
             f"page size: {self.page_size} (max {self.max_page_size}); "
             f"write batch: {self.write_batch_size}",

@@ -36,17 +36,43 @@ def _running_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+def _on(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the calling thread is running ``loop`` (the engine's own thread)."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 def call(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on the engine loop and return its result (re-raising its exception)."""
     loop = _running_loop()
-    try:
-        current = asyncio.get_running_loop()
-    except RuntimeError:
-        current = None
-    if current is loop:
+    if _on(loop):
         coro.close()
         raise RuntimeError("the sync unicrm API cannot be called from its own engine loop")
     return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def run_quietly(coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> None:
+    """Run ``coro`` on the engine loop for its effect only, swallowing any error.
+
+    For finalizers (a connection the user forgot to close): they may run on any thread,
+    including the engine's own, where waiting would deadlock, so there the coroutine is only
+    scheduled.
+    """
+    loop = _running_loop()
+    if _on(loop):
+        task = loop.create_task(coro)
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+        return
+    try:
+        asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+    except Exception:  # a finalizer must not raise
+        return
 
 
 def iterate(agen: AsyncIterator[T]) -> Iterator[T]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import attrs
 
 from unicrm.errors import QueryError
-from unicrm.model import EntityKind, Record
+from unicrm.model import LINK_LISTS, Company, Contact, Deal, EntityKind, Lead, Record
 from unicrm.planner import FullScanWarning, Plan, plan_query
 from unicrm.query.dsl import F, from_lookups
 from unicrm.query.evaluator import evaluate
@@ -26,13 +26,17 @@ from unicrm.query.nodes import ALL, And, Node, Not, OrderKey, _Combinable, field
 if TYPE_CHECKING:
     from unicrm.adapter.base import Adapter
 
+#: The record type a query yields (``crm.leads.filter()`` is an ``AsyncQuery[Lead]``).
+R = TypeVar("R", Lead, Contact, Deal, Company)
+
 
 def _check_fields(entity: EntityKind, names: Sequence[str] | frozenset[str]) -> None:
     for name in names:
         spec = lookup(name)
         if spec is None or entity not in spec.entities:
             raise QueryError(
-                f"{entity}s have no field {name!r}; valid fields: {', '.join(field_names(entity))}"
+                f"{entity.plural} have no field {name!r}; "
+                f"valid fields: {', '.join(field_names(entity))}"
             )
 
 
@@ -85,8 +89,9 @@ def warn_plan(plan: Plan, stacklevel: int) -> None:
 
 
 @attrs.frozen
-class AsyncQuery:
-    """An immutable, lazy query over one collection of an adapter."""
+class AsyncQuery(Generic[R]):
+    """An immutable, lazy query over one collection of an adapter, yielding records of one
+    type (``R``: Lead, Contact, Deal or Company)."""
 
     adapter: Adapter
     entity: EntityKind
@@ -96,39 +101,53 @@ class AsyncQuery:
     fields: frozenset[str] | None = None
     is_strict: bool = False
     page_size: int | None = None
+    links: frozenset[str] = frozenset()
 
     def __attrs_post_init__(self) -> None:
         _check_fields(self.entity, sorted(fields_of(self.predicate)))
 
     # --- building ----------------------------------------------------------------------
-    def filter(self, *predicates: Any, **lookups: Any) -> AsyncQuery:
+    def filter(self, *predicates: Any, **lookups: Any) -> AsyncQuery[R]:
         """Narrow the query: all given predicates and ``field__op=value`` lookups must hold."""
         extra = _predicate(predicates, lookups)
         return attrs.evolve(self, predicate=_combine(self.predicate, extra))
 
-    def exclude(self, *predicates: Any, **lookups: Any) -> AsyncQuery:
+    def exclude(self, *predicates: Any, **lookups: Any) -> AsyncQuery[R]:
         """Drop the records matching all given predicates."""
         extra = _predicate(predicates, lookups)
         return attrs.evolve(self, predicate=_combine(self.predicate, Not(extra)))
 
-    def order_by(self, *fields: str) -> AsyncQuery:
+    def order_by(self, *fields: str) -> AsyncQuery[R]:
         """Sort by fields; ``"-amount"`` sorts descending. Nulls sort last."""
         keys = tuple(OrderKey(f.lstrip("-"), f.startswith("-")) for f in fields)
         _check_fields(self.entity, [k.field for k in keys])
         return attrs.evolve(self, order=keys)
 
-    def limit(self, count: int) -> AsyncQuery:
+    def limit(self, count: int) -> AsyncQuery[R]:
         """Return at most ``count`` records."""
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise QueryError(f"limit must be a non-negative int, got {count!r}")
         return attrs.evolve(self, max_rows=count)
 
-    def only(self, *fields: str) -> AsyncQuery:
+    def only(self, *fields: str) -> AsyncQuery[R]:
         """Ask the vendor for these fields only (others come back empty)."""
         _check_fields(self.entity, fields)
         return attrs.evolve(self, fields=frozenset(fields))
 
-    def strict(self, value: bool = True) -> AsyncQuery:
+    def with_links(self, *names: str) -> AsyncQuery[R]:
+        """Read these link lists with each record (default: every one the record type has:
+        ``contacts`` of leads, deals and companies, ``companies`` of contacts). Without it an
+        adapter that charges requests for links returns them as ``NOT_LOADED``."""
+        own = LINK_LISTS[self.entity]
+        unknown = sorted(set(names) - own)
+        if unknown:
+            raise QueryError(
+                f"{self.entity.plural} have no link list {', '.join(map(repr, unknown))}; "
+                f"they have: {', '.join(sorted(own))}"
+            )
+        return attrs.evolve(self, links=self.links | (frozenset(names) or own))
+
+    def strict(self, value: bool = True) -> AsyncQuery[R]:
         """Raise FullScanError instead of warning when the filter cannot be pushed down."""
         return attrs.evolve(self, is_strict=value)
 
@@ -144,9 +163,10 @@ class AsyncQuery:
             limit=self.max_rows,
             fields=self.fields,
             strict=self.is_strict,
+            links=self.links,
         )
 
-    async def pages(self, plan: Plan | None = None) -> AsyncIterator[list[Record]]:
+    async def pages(self, plan: Plan | None = None) -> AsyncIterator[list[R]]:
         """The matching records, one batch per vendor page (residual and limit applied).
 
         ``plan`` is one from :meth:`explain` on this query (the sync API plans first so that
@@ -175,7 +195,7 @@ class AsyncQuery:
             if remaining == 0:
                 return
 
-    async def _raw_pages(self, plan: Plan) -> AsyncIterator[list[Record]]:
+    async def _raw_pages(self, plan: Plan) -> AsyncIterator[list[R]]:
         seen: set[str | None] | None = set() if len(plan.requests) > 1 else None
         for planned in plan.requests:
             residual = planned.residual
@@ -185,18 +205,18 @@ class AsyncQuery:
                     kept = [r for r in kept if r.id not in seen]
                     seen.update(r.id for r in kept)
                 if kept:
-                    yield kept
+                    yield cast("list[R]", kept)
 
-    async def __aiter__(self) -> AsyncIterator[Record]:
+    async def __aiter__(self) -> AsyncIterator[R]:
         async for page in self.pages():
             for record in page:
                 yield record
 
-    async def to_list(self) -> list[Record]:
+    async def to_list(self) -> list[R]:
         """All matching records in a list (materialises the result)."""
         return [r async for r in self]
 
-    async def first(self) -> Record | None:
+    async def first(self) -> R | None:
         """The first matching record, or None."""
         async for record in self.limit(1):
             return record
@@ -210,7 +230,7 @@ class AsyncQuery:
         return total
 
     def __repr__(self) -> str:
-        return f"<AsyncQuery {self.entity}s where {self.predicate}>"
+        return f"<AsyncQuery {self.entity.plural} where {self.predicate}>"
 
 
 __all__ = ["F", "AsyncQuery"]

@@ -2,79 +2,111 @@
 
 Every method here delegates to its async twin in :mod:`unicrm.crm.asynchronous`; no logic is
 repeated. Iteration hops to the engine once per vendor page, not once per record.
+
+A script that never closes its CRM still gets its connections closed, quietly: a sync CRM,
+its collections, queries and running iterations all hold one :class:`_Lifetime`; when the last
+of them is gone (or the interpreter exits) a finalizer closes the connection on the engine
+loop, before its sockets could be collected open and each print a ``ResourceWarning``.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from unicrm.adapter.base import WriteResult
 from unicrm.adapter.capabilities import Capabilities
 from unicrm.crm import portal
-from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM
+from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM, Patches, entity_kind
 from unicrm.crm.query import AsyncQuery, warn_plan
-from unicrm.model import Contact, CustomFieldDef, EntityKind, Lead, Pipeline, Record
+from unicrm.model import Company, Contact, CustomFieldDef, Deal, EntityKind, Lead, Pipeline
 from unicrm.planner import Plan
 
-R = TypeVar("R", Lead, Contact)
+R = TypeVar("R", Lead, Contact, Deal, Company)
 
 
-class Query:
-    """A lazy, immutable query; iterate it to stream records page by page."""
+class _Lifetime:
+    """Held by everything made from one sync CRM; its finalizer closes the connection."""
 
-    def __init__(self, inner: AsyncQuery) -> None:
-        self._inner = inner
+    __slots__ = ("__weakref__",)
+
+
+def _close_forgotten(inner: AsyncCRM) -> None:
+    portal.run_quietly(inner.aclose())
+
+
+def _records(query: Query[R], pages: Iterator[list[R]]) -> Iterator[R]:
+    """The records of ``pages``; holding ``query`` keeps its connection open while iterating."""
+    for page in pages:
+        yield from page
+
+
+def _pages(query: Query[R], pages: Iterator[list[R]]) -> Iterator[list[R]]:
+    """``pages``, holding ``query`` (and so its connection) while they are read."""
+    yield from pages
+
+
+class Query(Generic[R]):
+    """A lazy, immutable query; iterate it to stream records (of type ``R``) page by page."""
+
+    def __init__(self, inner: AsyncQuery[R], lifetime: _Lifetime | None = None) -> None:
+        self._inner: AsyncQuery[R] = inner
+        self._lifetime = lifetime
 
     @property
-    def inner(self) -> AsyncQuery:
+    def inner(self) -> AsyncQuery[R]:
         """The async query this wraps."""
         return self._inner
 
-    def filter(self, *predicates: Any, **lookups: Any) -> Query:
+    def filter(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """Narrow the query (AND)."""
-        return Query(self._inner.filter(*predicates, **lookups))
+        return Query(self._inner.filter(*predicates, **lookups), self._lifetime)
 
-    def exclude(self, *predicates: Any, **lookups: Any) -> Query:
+    def exclude(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """Drop records matching all given predicates."""
-        return Query(self._inner.exclude(*predicates, **lookups))
+        return Query(self._inner.exclude(*predicates, **lookups), self._lifetime)
 
-    def order_by(self, *fields: str) -> Query:
+    def order_by(self, *fields: str) -> Query[R]:
         """Sort; ``"-field"`` for descending."""
-        return Query(self._inner.order_by(*fields))
+        return Query(self._inner.order_by(*fields), self._lifetime)
 
-    def limit(self, count: int) -> Query:
+    def limit(self, count: int) -> Query[R]:
         """At most ``count`` records."""
-        return Query(self._inner.limit(count))
+        return Query(self._inner.limit(count), self._lifetime)
 
-    def only(self, *fields: str) -> Query:
+    def only(self, *fields: str) -> Query[R]:
         """Fetch only these fields."""
-        return Query(self._inner.only(*fields))
+        return Query(self._inner.only(*fields), self._lifetime)
 
-    def strict(self, value: bool = True) -> Query:
+    def with_links(self, *names: str) -> Query[R]:
+        """Read these link lists (default: all of the record type) with each record."""
+        return Query(self._inner.with_links(*names), self._lifetime)
+
+    def strict(self, value: bool = True) -> Query[R]:
         """Refuse full scans instead of warning."""
-        return Query(self._inner.strict(value))
+        return Query(self._inner.strict(value), self._lifetime)
 
     def explain(self) -> Plan:
         """The plan (print it)."""
         return portal.call(self._inner.explain())
 
-    def pages(self) -> Iterator[list[Record]]:
+    def pages(self) -> Iterator[list[R]]:
         """Matching records, one list per vendor page."""
         plan = self.explain()
         warn_plan(plan, stacklevel=2)
-        return portal.iterate(self._inner.pages(plan))
+        return _pages(self, portal.iterate(self._inner.pages(plan)))
 
-    def __iter__(self) -> Iterator[Record]:
+    def __iter__(self) -> Iterator[R]:
         plan = self.explain()
         warn_plan(plan, stacklevel=2)
-        return (r for page in portal.iterate(self._inner.pages(plan)) for r in page)
+        return _records(self, portal.iterate(self._inner.pages(plan)))
 
-    def to_list(self) -> list[Record]:
+    def to_list(self) -> list[R]:
         """All matching records."""
         return list(self)
 
-    def first(self) -> Record | None:
+    def first(self) -> R | None:
         """The first matching record, or None."""
         return portal.call(self._inner.first())
 
@@ -87,10 +119,11 @@ class Query:
 
 
 class Collection(Generic[R]):
-    """The leads or contacts of a CRM (sync)."""
+    """The leads, contacts, deals or companies of a CRM (sync)."""
 
-    def __init__(self, inner: AsyncCollection[R]) -> None:
+    def __init__(self, inner: AsyncCollection[R], lifetime: _Lifetime | None = None) -> None:
         self._inner: AsyncCollection[R] = inner
+        self._lifetime = lifetime
         self.entity: EntityKind = inner.entity
 
     def get(self, record_id: str | int) -> R:
@@ -102,8 +135,17 @@ class Collection(Generic[R]):
         return portal.call(self._inner.create(record))
 
     def update(self, record: R) -> R:
-        """Replace the stored record with ``record`` (same id)."""
+        """Replace the whole stored record with ``record`` (same id); ``patch`` changes some
+        fields only."""
         return portal.call(self._inner.update(record))
+
+    def patch(self, record_id: str | int, **changes: Any) -> R:
+        """Change only the named fields (``custom`` merged key by key); see the async twin."""
+        return portal.call(self._inner.patch(record_id, **changes))
+
+    def patch_many(self, patches: Patches) -> list[WriteResult]:
+        """Patch several records (``{id: changes}``); per-item errors are returned."""
+        return portal.call(self._inner.patch_many(patches))
 
     def create_many(self, records: Sequence[R]) -> list[WriteResult]:
         """Create in vendor batches; per-item errors are returned."""
@@ -117,13 +159,17 @@ class Collection(Generic[R]):
         """Delete where the vendor can."""
         portal.call(self._inner.delete(record_id))
 
-    def all(self) -> Query:
+    def all(self) -> Query[R]:
         """A query over every record."""
-        return Query(self._inner.all())
+        return Query(self._inner.all(), self._lifetime)
 
-    def filter(self, *predicates: Any, **lookups: Any) -> Query:
+    def filter(self, *predicates: Any, **lookups: Any) -> Query[R]:
         """A lazy query."""
-        return Query(self._inner.filter(*predicates, **lookups))
+        return Query(self._inner.filter(*predicates, **lookups), self._lifetime)
+
+    def count(self) -> int:
+        """How many records there are (``crm.leads.count()`` is ``crm.leads.all().count()``)."""
+        return self.all().count()
 
     def custom_fields(self) -> list[CustomFieldDef]:
         """Custom field definitions."""
@@ -138,7 +184,7 @@ class Collection(Generic[R]):
         return portal.call(self._inner.create_custom_fields(definitions))
 
     def __iter__(self) -> Iterator[R]:
-        return iter(self.all())  # type: ignore[arg-type]
+        return iter(self.all())
 
     def __repr__(self) -> str:
         return repr(self._inner).replace("AsyncCollection", "Collection")
@@ -149,8 +195,15 @@ class CRM:
 
     def __init__(self, inner: AsyncCRM) -> None:
         self._inner = inner
-        self.leads: Collection[Lead] = Collection(inner.leads)
-        self.contacts: Collection[Contact] = Collection(inner.contacts)
+        lifetime = _Lifetime()
+        self._closer = weakref.finalize(lifetime, _close_forgotten, inner)
+        self.leads: Collection[Lead] = Collection(inner.leads, lifetime)
+        self.contacts: Collection[Contact] = Collection(inner.contacts, lifetime)
+        self.deals: Collection[Deal] = Collection(inner.deals, lifetime)
+        self.companies: Collection[Company] = Collection(inner.companies, lifetime)
+        self._by_kind: dict[EntityKind, Collection[Any]] = {
+            c.entity: c for c in (self.leads, self.contacts, self.deals, self.companies)
+        }
 
     @property
     def async_crm(self) -> AsyncCRM:
@@ -163,19 +216,21 @@ class CRM:
         return self._inner.capabilities
 
     def collection(self, entity: EntityKind | str) -> Collection[Any]:
-        """The collection for ``"lead"`` or ``"contact"``."""
-        return self.leads if EntityKind(entity) is EntityKind.LEAD else self.contacts
+        """The collection for ``"lead"``, ``"contact"``, ``"deal"`` or ``"company"``."""
+        return self._by_kind[entity_kind(entity)]
 
-    def pipelines(self) -> list[Pipeline]:
-        """Lead pipelines and stages."""
-        return portal.call(self._inner.pipelines())
+    def pipelines(self, entity: EntityKind | str = EntityKind.LEAD) -> list[Pipeline]:
+        """Pipelines of leads (default) or deals, every stage with its semantic."""
+        return portal.call(self._inner.pipelines(entity))
 
     def raw(self, method: str, params: Any = None) -> Any:
         """Call a vendor method directly."""
         return portal.call(self._inner.raw(method, params))
 
     def close(self) -> None:
-        """Close connections."""
+        """Close connections (``with unicrm.connect(url) as crm:`` does it for you; a CRM
+        nothing refers to any more is closed quietly)."""
+        self._closer.detach()
         portal.call(self._inner.aclose())
 
     def __enter__(self) -> CRM:

@@ -9,7 +9,8 @@ vendor-free:
 * enums <-> their string values,
 * :class:`FrozenMap` <-> ``dict``; tuples <-> lists,
 * custom field values keep their Python type by a tag (``{"decimal": "1.5"}``), so a JSON round
-  trip of a record is exact.
+  trip of a record is exact;
+* a link list that was not read (:data:`NOT_LOADED`) <-> ``null`` (an empty list stays ``[]``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import cattrs
 
 from unicrm.model.frozen import FrozenMap
+from unicrm.model.links import NOT_LOADED, NotLoaded
 
 _TAGS: tuple[tuple[str, type, Any, Any], ...] = (
     ("datetime", dt.datetime, lambda v: v.isoformat(), dt.datetime.fromisoformat),
@@ -56,8 +58,24 @@ def _structure_datetime(value: Any, _type: Any) -> dt.datetime:
     return parsed
 
 
+def _is_link_list(kind: Any) -> bool:
+    return NotLoaded in getattr(kind, "__args__", ())
+
+
+def _links_type(kind: Any) -> Any:
+    return next(a for a in kind.__args__ if a is not NotLoaded)
+
+
 def configure_converter(converter: cattrs.Converter) -> None:
     """Apply the core rules listed in this module's docstring to ``converter``."""
+    converter.register_unstructure_hook_func(
+        _is_link_list,
+        lambda v: None if v is NOT_LOADED else [converter.unstructure(x) for x in v],
+    )
+    converter.register_structure_hook_func(
+        _is_link_list,
+        lambda v, t: NOT_LOADED if v is None else converter.structure(v, _links_type(t)),
+    )
     converter.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
     )

@@ -17,6 +17,21 @@ class EntityKind(_StrEnum):
 
     LEAD = "lead"
     CONTACT = "contact"
+    DEAL = "deal"
+    COMPANY = "company"
+
+    @property
+    def plural(self) -> str:
+        """The collection name: ``leads``, ``contacts``, ``deals``, ``companies``."""
+        return _PLURALS[self]
+
+
+_PLURALS = {
+    EntityKind.LEAD: "leads",
+    EntityKind.CONTACT: "contacts",
+    EntityKind.DEAL: "deals",
+    EntityKind.COMPANY: "companies",
+}
 
 
 class StageSemantic(_StrEnum):

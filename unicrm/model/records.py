@@ -1,6 +1,7 @@
-"""The two record types: :class:`Lead` and :class:`Contact`.
+"""The first two record types: :class:`Lead` and :class:`Contact` (deals and companies are in
+:mod:`unicrm.model.sales`).
 
-Both are immutable attrs classes built from keyword arguments only. Lists given for
+Records are immutable attrs classes built from keyword arguments only. Lists given for
 collection fields are stored as tuples; timestamps must be timezone-aware. ``custom`` holds
 custom field values by key; ``extra`` keeps every vendor field the model has no place for, so a
 read-modify-write loses nothing; ``raw`` may keep the original vendor payload.
@@ -9,77 +10,50 @@ read-modify-write loses nothing; ``raw`` may keep the original vendor payload.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import attrs
 
+from unicrm.model.attributes import to_custom, to_emails, to_phones
+from unicrm.model.checks import to_opt_id, to_texts
 from unicrm.model.custom_fields import CustomValue
 from unicrm.model.enums import EntityKind
 from unicrm.model.frozen import FrozenMap, freeze
-from unicrm.model.values import ContactLink, Email, Money, Phone, StageRef
-
-
-def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, bytes)):
-        raise TypeError("expected a list, got a single string")
-    return tuple(value)
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, dt.datetime):
-        raise TypeError(f"{attribute.name} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be timezone-aware, got naive {value.isoformat()}")
-
-
-def _phones(value: Iterable[Phone | str] | None) -> tuple[Phone, ...]:
-    return tuple(p if isinstance(p, Phone) else Phone(p) for p in _tuple(value))
-
-
-def _emails(value: Iterable[Email | str] | None) -> tuple[Email, ...]:
-    return tuple(e if isinstance(e, Email) else Email(e) for e in _tuple(value))
-
-
-def _tags(value: Iterable[str] | None) -> tuple[str, ...]:
-    return tuple(str(t) for t in _tuple(value))
-
-
-def _links(value: Iterable[ContactLink | str] | None) -> tuple[ContactLink, ...]:
-    return tuple(c if isinstance(c, ContactLink) else ContactLink(c) for c in _tuple(value))
+from unicrm.model.links import (
+    CompanyLinks,
+    ContactLinks,
+    LinksCompanies,
+    LinksContacts,
+    to_company_links,
+    to_contact_links,
+)
+from unicrm.model.record_checks import check_record
+from unicrm.model.values import Email, Money, Phone, StageRef
 
 
 @attrs.frozen(kw_only=True)
-class Lead:
+class Lead(LinksContacts):
     """An inquiry or opportunity moving through a pipeline's stages (see docs/model.md)."""
 
     kind: ClassVar[EntityKind] = EntityKind.LEAD
 
-    id: str | None = attrs.field(default=None, converter=_opt_str)
+    id: str | None = attrs.field(default=None, converter=to_opt_id)
     vendor: str | None = None
     title: str | None = None
     amount: Money | None = None
     stage: StageRef | None = None
-    responsible_id: str | None = attrs.field(default=None, converter=_opt_str)
+    responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
     source: str | None = None
     first_name: str | None = None
     middle_name: str | None = None
     last_name: str | None = None
     company_title: str | None = None
     post: str | None = None
-    phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=_phones)
-    emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=_emails)
-    contacts: tuple[ContactLink, ...] = attrs.field(factory=tuple, converter=_links)
-    company_id: str | None = attrs.field(default=None, converter=_opt_str)
-    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=_tags)
+    phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
+    emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=to_emails)
+    contacts: ContactLinks = attrs.field(factory=tuple, converter=to_contact_links)
+    company_id: str | None = attrs.field(default=None, converter=to_opt_id)
+    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
     comments: str | None = None
     origin: str | None = None
     utm_source: str | None = None
@@ -87,64 +61,49 @@ class Lead:
     utm_campaign: str | None = None
     utm_content: str | None = None
     utm_term: str | None = None
-    created_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    updated_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    closed_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=freeze)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=to_custom)
     extra: FrozenMap[Any] = attrs.field(factory=FrozenMap, converter=freeze)
     raw: FrozenMap[Any] | None = attrs.field(default=None, eq=False, repr=False)
 
-    @property
-    def main_contact_id(self) -> str | None:
-        """The id of the main linked contact (or the first one), if any."""
-        main = next((c for c in self.contacts if c.is_main), None) or next(
-            iter(self.contacts), None
-        )
-        return main.contact_id if main else None
-
-    @property
-    def contact_ids(self) -> tuple[str, ...]:
-        """Ids of all linked contacts, main first."""
-        return tuple(c.contact_id for c in sorted(self.contacts, key=lambda c: not c.is_main))
+    def __attrs_post_init__(self) -> None:
+        check_record(self)
 
 
 @attrs.frozen(kw_only=True)
-class Contact:
+class Contact(LinksCompanies):
     """A person: names, phones and e-mails with kinds, post, company, tags, custom fields."""
 
     kind: ClassVar[EntityKind] = EntityKind.CONTACT
 
-    id: str | None = attrs.field(default=None, converter=_opt_str)
+    id: str | None = attrs.field(default=None, converter=to_opt_id)
     vendor: str | None = None
     first_name: str | None = None
     middle_name: str | None = None
     last_name: str | None = None
     post: str | None = None
-    company_id: str | None = attrs.field(default=None, converter=_opt_str)
+    company_id: str | None = attrs.field(default=None, converter=to_opt_id)
     company_title: str | None = None
-    responsible_id: str | None = attrs.field(default=None, converter=_opt_str)
+    companies: CompanyLinks = attrs.field(factory=tuple, converter=to_company_links)
+    responsible_id: str | None = attrs.field(default=None, converter=to_opt_id)
     source: str | None = None
-    phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=_phones)
-    emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=_emails)
-    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=_tags)
+    phones: tuple[Phone, ...] = attrs.field(factory=tuple, converter=to_phones)
+    emails: tuple[Email, ...] = attrs.field(factory=tuple, converter=to_emails)
+    tags: tuple[str, ...] = attrs.field(factory=tuple, converter=to_texts)
     comments: str | None = None
     origin: str | None = None
-    created_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    updated_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=freeze)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    custom: FrozenMap[CustomValue] = attrs.field(factory=FrozenMap, converter=to_custom)
     extra: FrozenMap[Any] = attrs.field(factory=FrozenMap, converter=freeze)
     raw: FrozenMap[Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        check_record(self)
 
     @property
     def full_name(self) -> str:
         """First, middle and last name joined by spaces (empty parts skipped)."""
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
-
-
-#: Either record type.
-Record = Lead | Contact
-
-RECORD_TYPES: dict[EntityKind, type[Lead] | type[Contact]] = {
-    EntityKind.LEAD: Lead,
-    EntityKind.CONTACT: Contact,
-}

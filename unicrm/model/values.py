@@ -5,43 +5,20 @@ All are immutable attrs classes with Python names only; no vendor names or wire 
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
 import attrs
 
+from unicrm.model.checks import is_bool, nonblank, opt_text, to_amount, to_currency, to_id
 from unicrm.model.enums import ContactKind, StageSemantic
-
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-def _to_decimal(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise TypeError("an amount cannot be a bool")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    try:
-        return Decimal(value)
-    except (InvalidOperation, TypeError) as exc:
-        raise ValueError(f"not a decimal amount: {value!r}") from exc
-
-
-def _currency(value: str) -> str:
-    code = str(value).upper()
-    if not _CURRENCY.match(code):
-        raise ValueError(f"currency must be an ISO 4217 code such as 'USD', got {value!r}")
-    return code
 
 
 @attrs.frozen
 class Money:
-    """An amount in a currency. ``amount`` is a ``Decimal``; ``currency`` an ISO 4217 code."""
+    """An amount in a currency: a finite ``Decimal`` below 10**15 and an ISO 4217 code."""
 
-    amount: Decimal = attrs.field(converter=_to_decimal)
-    currency: str = attrs.field(converter=_currency)
+    amount: Decimal = attrs.field(converter=to_amount)
+    currency: str = attrs.field(converter=to_currency)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
@@ -55,15 +32,16 @@ def _kind(value: ContactKind | str) -> ContactKind:
 class Phone:
     """A phone number as the user typed it, with its kind (work, mobile, ...)."""
 
-    value: str = attrs.field(converter=str)
+    value: str = attrs.field(validator=nonblank)
     kind: ContactKind = attrs.field(default=ContactKind.WORK, converter=_kind)
 
 
 @attrs.frozen
 class Email:
-    """An e-mail address with its kind (work, home, ...)."""
+    """An e-mail address with its kind (work, home, ...); not checked for syntax (CRMs keep
+    what people typed), only for being non-blank text."""
 
-    value: str = attrs.field(converter=str)
+    value: str = attrs.field(validator=nonblank)
     kind: ContactKind = attrs.field(default=ContactKind.WORK, converter=_kind)
 
 
@@ -71,8 +49,8 @@ class Email:
 class UserRef:
     """A CRM user (the responsible person), by the vendor's opaque id; name when known."""
 
-    id: str = attrs.field(converter=str)
-    name: str | None = None
+    id: str = attrs.field(converter=to_id)
+    name: str | None = attrs.field(default=None, validator=opt_text)
 
 
 def _semantic(value: StageSemantic | str) -> StageSemantic:
@@ -83,14 +61,22 @@ def _semantic(value: StageSemantic | str) -> StageSemantic:
 class StageRef:
     """Where a lead stands: pipeline id, stage id and the stage's semantic."""
 
-    pipeline_id: str = attrs.field(converter=str)
-    stage_id: str = attrs.field(converter=str)
+    pipeline_id: str = attrs.field(converter=to_id)
+    stage_id: str = attrs.field(converter=to_id)
     semantic: StageSemantic = attrs.field(default=StageSemantic.OPEN, converter=_semantic)
 
 
 @attrs.frozen
 class ContactLink:
-    """A lead's link to a contact; ``is_main`` marks the primary contact."""
+    """A link to a contact (from a lead, deal or company); ``is_main`` marks the primary one."""
 
-    contact_id: str = attrs.field(converter=str)
-    is_main: bool = False
+    contact_id: str = attrs.field(converter=to_id)
+    is_main: bool = attrs.field(default=False, validator=is_bool)
+
+
+@attrs.frozen
+class CompanyLink:
+    """A contact's link to a company; ``is_main`` marks the contact's primary company."""
+
+    company_id: str = attrs.field(converter=to_id)
+    is_main: bool = attrs.field(default=False, validator=is_bool)

@@ -13,11 +13,15 @@ from typing import Any
 
 import attrs
 
-from unicrm.model import Contact, EntityKind, Lead
+from unicrm.model import EntityKind
 
-LEAD = EntityKind.LEAD
-CONTACT = EntityKind.CONTACT
-BOTH = frozenset({LEAD, CONTACT})
+LEAD, CONTACT, DEAL, COMPANY = (
+    EntityKind.LEAD,
+    EntityKind.CONTACT,
+    EntityKind.DEAL,
+    EntityKind.COMPANY,
+)
+EVERY = frozenset(EntityKind)
 
 
 class ValueType(enum.Enum):
@@ -65,7 +69,7 @@ def _stage(part: str) -> Callable[[Any], Any]:
 def _spec(
     name: str,
     type_: ValueType,
-    entities: frozenset[EntityKind] = BOTH,
+    entities: frozenset[EntityKind] = EVERY,
     getter: Callable[[Any], Any] | None = None,
     multi: bool = False,
 ) -> FieldSpec:
@@ -73,45 +77,63 @@ def _spec(
 
 
 S, D, T, ID = ValueType.STRING, ValueType.DECIMAL, ValueType.DATETIME, ValueType.ID
-_LEAD_ONLY = frozenset({LEAD})
+
+
+def _on(*entities: EntityKind) -> frozenset[EntityKind]:
+    return frozenset(entities)
+
+
+PERSON = _on(LEAD, CONTACT)  # records that carry a person's own fields
+SALE = _on(LEAD, DEAL)  # records with an amount and a stage
+REACHABLE = _on(LEAD, CONTACT, COMPANY)  # records with phones and e-mails
 
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
         _spec("id", ID),
-        _spec("title", S, _LEAD_ONLY),
-        _spec("amount", D, _LEAD_ONLY, _amount),
-        _spec("currency", S, _LEAD_ONLY, _currency),
-        _spec("stage.id", ID, _LEAD_ONLY, _stage("stage_id")),
-        _spec("stage.pipeline_id", ID, _LEAD_ONLY, _stage("pipeline_id")),
-        _spec("stage.semantic", ValueType.SEMANTIC, _LEAD_ONLY, _stage("semantic")),
+        _spec("title", S, _on(LEAD, DEAL, COMPANY)),
+        _spec("amount", D, SALE, _amount),
+        _spec("currency", S, SALE, _currency),
+        _spec("stage.id", ID, SALE, _stage("stage_id")),
+        _spec("stage.pipeline_id", ID, SALE, _stage("pipeline_id")),
+        _spec("stage.semantic", ValueType.SEMANTIC, SALE, _stage("semantic")),
         _spec("responsible_id", ID),
-        _spec("source", S),
-        _spec("first_name", S),
-        _spec("middle_name", S),
-        _spec("last_name", S),
-        _spec("company_title", S),
-        _spec("post", S),
-        _spec("company_id", ID),
+        _spec("source", S, _on(LEAD, CONTACT, DEAL)),
+        _spec("first_name", S, PERSON),
+        _spec("middle_name", S, PERSON),
+        _spec("last_name", S, PERSON),
+        _spec("company_title", S, PERSON),
+        _spec("post", S, PERSON),
+        _spec("company_id", ID, _on(LEAD, CONTACT, DEAL)),
         _spec("comments", S),
         _spec("origin", S),
-        _spec("phones", S, getter=lambda r: tuple(p.value for p in r.phones), multi=True),
-        _spec("emails", S, getter=lambda r: tuple(e.value for e in r.emails), multi=True),
+        _spec("phones", S, REACHABLE, lambda r: tuple(p.value for p in r.phones), multi=True),
+        _spec("emails", S, REACHABLE, lambda r: tuple(e.value for e in r.emails), multi=True),
         _spec("tags", S, getter=lambda r: tuple(r.tags), multi=True),
         _spec(
             "contact_ids",
             ID,
-            _LEAD_ONLY,
+            _on(LEAD, DEAL, COMPANY),
             lambda r: tuple(c.contact_id for c in r.contacts),
             multi=True,
         ),
+        _spec(
+            "company_ids",
+            ID,
+            _on(CONTACT),
+            lambda r: tuple(c.company_id for c in r.companies),
+            multi=True,
+        ),
+        _spec("websites", S, _on(COMPANY), lambda r: tuple(r.websites), multi=True),
+        _spec("address", S, _on(COMPANY)),
+        _spec("industry", S, _on(COMPANY)),
         *(
-            _spec(f"utm_{p}", S, _LEAD_ONLY)
+            _spec(f"utm_{p}", S, _on(LEAD))
             for p in ("source", "medium", "campaign", "content", "term")
         ),
         _spec("created_at", T),
         _spec("updated_at", T),
-        _spec("closed_at", T, _LEAD_ONLY),
+        _spec("closed_at", T, SALE),
     )
 }
 
@@ -130,7 +152,7 @@ def lookup(name: str) -> FieldSpec | None:
         return spec
     if _CUSTOM_KEY.match(name):
         key = name[len(CUSTOM_PREFIX) :]
-        return FieldSpec(name, ValueType.ANY, BOTH, _custom_getter(key))
+        return FieldSpec(name, ValueType.ANY, EVERY, _custom_getter(key))
     return None
 
 
@@ -138,6 +160,3 @@ def field_names(entity: EntityKind | None = None) -> list[str]:
     """Valid field names (for one entity, or all), sorted, plus the ``custom.<key>`` form."""
     names = sorted(n for n, s in FIELDS.items() if entity is None or entity in s.entities)
     return [*names, "custom.<key>"]
-
-
-RECORD_FOR: dict[EntityKind, type[Any]] = {LEAD: Lead, CONTACT: Contact}

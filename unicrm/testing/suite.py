@@ -117,8 +117,8 @@ class ComplianceSuite:
             warnings.simplefilter("ignore", FullScanWarning)
             data = LoadedData(
                 connection,
-                tuple(connection.leads.all()),  # type: ignore[arg-type]
-                tuple(connection.contacts.all()),  # type: ignore[arg-type]
+                tuple(connection.leads.all()),
+                tuple(connection.contacts.all()),
             )
         try:
             yield data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from unicrm.transport.auth import BearerAuth, RefreshCall, TokenRefresher
 from unicrm.transport.backoff import Backoff, jitter, parse_retry_after
+from unicrm.transport.bodies import MAX_BODY_BYTES, decode_json, json_problem, read_body, receive
 from unicrm.transport.classify import (
     Decision,
     Resolution,
@@ -35,6 +36,7 @@ from unicrm.transport.tokens import FileTokenStore, MemoryTokenStore, TokenPair,
 
 __all__ = [
     "MASK",
+    "MAX_BODY_BYTES",
     "USER_AGENT",
     "Backoff",
     "BearerAuth",
@@ -57,12 +59,16 @@ __all__ = [
     "TokenStore",
     "check_url_security",
     "classify_with",
+    "decode_json",
     "default_rules",
     "install_log_redaction",
     "is_loopback",
     "jitter",
+    "json_problem",
     "make_async_client",
     "parse_retry_after",
+    "read_body",
+    "receive",
     "redact",
     "redact_mapping",
     "redact_url",

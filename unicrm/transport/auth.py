@@ -114,7 +114,8 @@ class BearerAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {pair.access_token.reveal()}"
         response = yield request
         if self._needs_refresh(response) and pair.refresh_token is not None:
-            await response.aread()
+            # httpx closes the refused response itself; its body is never read, so a hostile
+            # 401 cannot make us hold an unbounded body (see unicrm.transport.bodies)
             fresh = await self.refresher.refresh(pair)
             request.headers["Authorization"] = f"Bearer {fresh.access_token.reveal()}"
             yield request

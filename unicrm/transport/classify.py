@@ -9,7 +9,6 @@ vendor table ends with. httpx exceptions become unicrm errors in exactly one pla
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -33,6 +32,7 @@ from unicrm.errors import (
     VendorError,
 )
 from unicrm.transport.backoff import parse_retry_after
+from unicrm.transport.bodies import json_problem
 from unicrm.transport.secrets import redact
 
 SNIPPET = 300
@@ -64,7 +64,8 @@ class Resolution:
 @attrs.frozen
 class ResponseView:
     """What rules look at: status, headers, parsed JSON (None if absent or not JSON), a short
-    redacted text snippet, and whether the body was JSON at all."""
+    redacted text snippet, whether the body was JSON at all, and if not, what is wrong with it
+    (``problem``: "not UTF-8", "nested too deeply", "not valid JSON (...)")."""
 
     status: int
     headers: Mapping[str, str] = attrs.field(factory=dict)
@@ -73,29 +74,28 @@ class ResponseView:
     content_type: str = ""
     is_json: bool = False
     empty: bool = True
+    problem: str | None = None
 
     @classmethod
-    def from_response(cls, response: httpx.Response) -> ResponseView:
-        """Parse once; never raises on a non-JSON body."""
-        body = response.content
+    def from_response(cls, response: httpx.Response, body: bytes | None = None) -> ResponseView:
+        """Parse once; never raises, whatever the body (see :mod:`unicrm.transport.bodies`).
+
+        ``body`` is the already read body of a streamed response (default: its content).
+        """
+        content = response.content if body is None else body
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        parsed: Any = None
-        is_json = False
-        if body.strip():
-            try:
-                parsed = json.loads(body)
-                is_json = True
-            except (ValueError, UnicodeDecodeError):
-                parsed = None
-        text = body[:2000].decode("utf-8", "replace")
+        empty = not content.strip()
+        parsed, problem = (None, None) if empty else json_problem(content)
+        text = content[:2000].decode("utf-8", "replace")
         return cls(
             status=response.status_code,
             headers={k.lower(): v for k, v in response.headers.items()},
             json=parsed,
             text=redact(text),
             content_type=content_type,
-            is_json=is_json,
-            empty=not body.strip(),
+            is_json=not empty and problem is None,
+            empty=empty,
+            problem=problem,
         )
 
     @property
@@ -110,7 +110,11 @@ Rule = Callable[[ResponseView], Resolution | None]
 
 
 def _html_note(view: ResponseView) -> str:
-    return f" (non-JSON body: {view.snippet!r})" if not view.is_json and not view.empty else ""
+    if view.is_json or view.empty:
+        return ""
+    if view.problem and not view.problem.startswith("not valid JSON"):
+        return f" ({view.problem})"
+    return f" (non-JSON body: {view.snippet!r})"
 
 
 def default_rules(vendor: str) -> tuple[Rule, ...]:

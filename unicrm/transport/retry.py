@@ -18,8 +18,9 @@ from typing import Any
 import attrs
 import httpx
 
-from unicrm.errors import RequestInfo, UnicrmError, VendorError
+from unicrm.errors import InvalidResponse, RequestInfo, UnicrmError, VendorError
 from unicrm.transport.backoff import Backoff, jitter
+from unicrm.transport.bodies import MAX_BODY_BYTES, read_body
 from unicrm.transport.classify import (
     Decision,
     Resolution,
@@ -40,6 +41,7 @@ class RetryPolicy:
     backoff: Backoff = attrs.field(factory=Backoff)
     max_retry_after: float = 60.0
     retry_writes_when_not_applied: bool = True
+    max_body_bytes: int = MAX_BODY_BYTES
 
 
 def request_info(request: httpx.Request) -> RequestInfo:
@@ -73,7 +75,9 @@ async def send(
 ) -> tuple[httpx.Response, Any]:
     """Send the request ``build()`` makes until it succeeds or must fail.
 
-    Returns the response and its parsed JSON (None for an empty body).
+    Returns the response (already read and closed: its body is the parsed JSON) and its
+    parsed JSON (None for an empty body). A body over ``policy.max_body_bytes`` is refused as
+    :class:`~unicrm.errors.InvalidResponse` while it streams in.
     """
     attempt = 0
     refreshed = False
@@ -82,8 +86,8 @@ async def send(
         info = request_info(request)
         await limiter.acquire(cost)
         try:
-            response = await client.send(request)
-            await response.aread()
+            response = await client.send(request, stream=True)
+            body = await read_body(response, limit=policy.max_body_bytes, vendor=vendor)
         except httpx.HTTPError as exc:
             error = translate_exception(exc, info, vendor)
             may_retry = idempotent or (
@@ -96,7 +100,9 @@ async def send(
                 attempt += 1
                 continue
             raise error from None
-        view = ResponseView.from_response(response)
+        except InvalidResponse as invalid:  # a body too large to read
+            raise _attach(invalid, info, vendor, response.status_code) from None
+        view = ResponseView.from_response(response, body)
         limiter.observe(view)
         resolution = classify(view)
         if resolution.decision is Decision.OK:

@@ -107,10 +107,11 @@ def main_pipeline(store: Store) -> int:
     return int(row[0])
 
 
-def first_stage(store: Store, pipeline_id: int) -> int:
-    """The first regular (not unsorted) stage of a pipeline: the default for new leads."""
+def first_stage(store: Store, pipeline_id: int, unsorted: bool = False) -> int:
+    """The default stage of new leads: the first regular stage of a pipeline, or its Unsorted
+    stage (``unsorted``; which one the docs mean is an open rule)."""
     row = store.db.execute(
-        "SELECT id FROM statuses WHERE pipeline_id = ? AND type = 0 ORDER BY sort LIMIT 1",
-        (pipeline_id,),
+        "SELECT id FROM statuses WHERE pipeline_id = ? AND type = ? ORDER BY sort LIMIT 1",
+        (pipeline_id, 1 if unsorted else 0),
     ).fetchone()
     return int(row[0])

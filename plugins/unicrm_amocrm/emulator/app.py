@@ -1,21 +1,23 @@
 """The emulated amoCRM account: one ``handle(request) -> response`` over SQLite state.
 
-Routing is a table of (HTTP method, path pattern, handler). Before a handler runs, the request
-goes through fault injection (faults hit before any effect, so a retried write cannot
-duplicate), bearer-token checks and the rate limits, in that order.
+Routing is a table of (HTTP method, path pattern, handler): the metadata endpoints
+(:mod:`.reference`), links (:mod:`.links`) and the entity lists, reads and writes here. Before a
+handler runs, the request goes through fault injection (faults hit before any effect, so a
+retried write cannot duplicate), bearer-token checks, the unpaid-account switch and the rate
+limits, in that order. The rules the vendor docs leave open are switches
+(:class:`~unicrm_amocrm.emulator.rules.OpenRules`).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+
+import attrs
 
 from unicrm.emulation import (
     Clock,
@@ -23,82 +25,35 @@ from unicrm.emulation import (
     EmulatorResponse,
     FaultPicker,
     SystemClock,
-    parse_pairs,
 )
 from unicrm_amocrm.emulator import account, lists, serialize
+from unicrm_amocrm.emulator.calls import ENTITY_PATH, HAL, Call, Handler, Route, hal
 from unicrm_amocrm.emulator.limits import Limits
+from unicrm_amocrm.emulator.links import Links
 from unicrm_amocrm.emulator.oauth import OAuth
-from unicrm_amocrm.emulator.problems import Invalid, Problem, problem
+from unicrm_amocrm.emulator.problems import (
+    Invalid,
+    Problem,
+    blocked,
+    fault,
+    problem,
+    too_many_requests,
+)
+from unicrm_amocrm.emulator.reference import Reference
+from unicrm_amocrm.emulator.rules import OpenRules
 from unicrm_amocrm.emulator.store import KINDS, Store
 from unicrm_amocrm.emulator.writes import Writer
 
-HAL = "application/hal+json"
-ENTITY = "(leads|contacts|companies)"
-FIELD_TYPES = frozenset(
-    {
-        "text",
-        "numeric",
-        "checkbox",
-        "select",
-        "multiselect",
-        "multitext",
-        "date",
-        "url",
-        "textarea",
-        "radiobutton",
-        "streetaddress",
-        "smart_address",
-        "birthday",
-        "legal_entity",
-        "date_time",
-        "monetary",
-    }
-)
-BLOCK_PAGE = (
-    "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1>"
-    "</center><hr><center>nginx</center></body></html>"
-)
-GATEWAY_PAGE = (
-    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
-    "</center><hr><center>nginx</center></body></html>"
-)
-
-Handler = Callable[["Call"], EmulatorResponse]
-
-
-class Call:
-    """One request as the handlers see it: path groups, parsed query and body, base URL."""
-
-    def __init__(self, request: EmulatorRequest, groups: Sequence[str], base: str) -> None:
-        self.request = request
-        self.groups = groups
-        self.base = base
-        self.pairs = request.query_pairs()
-        self.params = parse_pairs(self.pairs)
-
-    def json(self) -> Any:
-        if not self.request.body:
-            raise Problem(400, "Request body is empty")
-        try:
-            return json.loads(self.request.body)
-        except ValueError:
-            raise Problem(400, "Request body is not valid JSON") from None
-
-    def form_or_json(self) -> dict[str, Any]:
-        if self.request.content_type == "application/x-www-form-urlencoded":
-            return dict(parse_qsl(self.request.body.decode(), keep_blank_values=True))
-        body = self.json()
-        if not isinstance(body, dict):
-            raise Problem(400, "Request body must be an object")
-        return body
-
-
-def _hal(payload: Any, status: int = 200) -> EmulatorResponse:
-    return EmulatorResponse.json(status, payload, content_type=HAL)
+ENTITY = ENTITY_PATH
 
 
 class AmoCRMEmulator:
-    """An amoCRM account behind API v4 (see the package docstring for the switches)."""
+    """An amoCRM account behind API v4 (see the package docstring for the switches).
+
+    ``rules`` picks a reading of each rule the docs leave open; ``missing_id_status`` and
+    ``textarea_limit`` are shortcuts for two of them. ``unpaid`` (settable) makes every API
+    call answer 402, as an account whose subscription ended does.
+    """
 
     def __init__(
         self,
@@ -110,17 +65,22 @@ class AmoCRMEmulator:
         faults: float = 0.0,
         random_seed: int = 0,
         token: str | None = None,
-        missing_id_status: int = 204,
+        missing_id_status: int | None = None,
         textarea_limit: int | None = None,
+        rules: OpenRules | None = None,
     ) -> None:
         if limits not in ("vendor", "off"):
             raise ValueError(f"limits must be 'vendor' or 'off', got {limits!r}")
-        if missing_id_status not in (204, 404):
-            raise ValueError("missing_id_status must be 204 or 404")
+        rules = rules or OpenRules()
+        if missing_id_status is not None:
+            rules = attrs.evolve(rules, missing_id_status=missing_id_status)
+        if textarea_limit is not None:
+            rules = attrs.evolve(rules, textarea_limit=textarea_limit)
+        self.rules = rules
+        self.unpaid = False
         self.clock = clock or SystemClock()
         self.latency = latency_ms / 1000.0
         self.random_seed = random_seed
-        self.missing_id_status = missing_id_status
         self.store = Store(db)
         self._lock = threading.RLock()
         account.install(self.store)
@@ -133,11 +93,26 @@ class AmoCRMEmulator:
         self.store.db.commit()
         self.limits = Limits(enabled=limits == "vendor")
         self.faults = FaultPicker(faults, kinds=None, seed=random_seed)
-        self.writer = Writer(self.store, lambda: int(self.clock.now()), textarea_limit)
+        self.writer = Writer(
+            self.store,
+            lambda: int(self.clock.now()),
+            rules.textarea_limit,
+            default_unsorted=rules.default_stage == "unsorted",
+        )
         self.requests = 0
-        self.routes: list[tuple[str, re.Pattern[str], Handler]] = [
-            (m, re.compile(f"^{p}$"), h) for m, p, h in self._table()
+        table = [
+            ("POST", "/oauth2/access_token", self._token),
+            *Reference(self.store, rules).routes(),
+            *Links(self.store).routes(),
+            *self._entity_routes(),
         ]
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = [
+            (m, re.compile(f"^{p}$"), h) for m, p, h in table
+        ]
+
+    @property
+    def missing_id_status(self) -> int:
+        return self.rules.missing_id_status
 
     # --- switches ------------------------------------------------------------------------
     def set_faults(self, rate: float, kinds: Sequence[str] | None = None) -> None:
@@ -196,25 +171,32 @@ class AmoCRMEmulator:
         if match is None:
             return problem(404, "Not found")
         handler, groups = match
-        fault = self.faults.pick()
-        if fault is not None and fault != "expired_token":
-            return _fault(fault)
-        call = Call(request, groups, self._base(request))
+        picked = self.faults.pick()
+        if picked is not None and picked != "expired_token":
+            return fault(picked, self.rules.rate_limit_body)
+        call = Call(request, groups, self._base(request), self.rules.repeated_filter_keys)
         if handler != self._token:
-            integration = self._authorise(request, fault == "expired_token")
-            if isinstance(integration, EmulatorResponse):
-                return integration
-            verdict = self.limits.check(integration, self.clock.now())
-            if verdict == "blocked":
-                return EmulatorResponse.html(403, BLOCK_PAGE)
-            if verdict == "limited":
-                return problem(429, "Too many requests")
+            refused = self._admit(request, picked == "expired_token")
+            if refused is not None:
+                return refused
         try:
             return handler(call)
-        except Invalid as exc:
+        except (Invalid, Problem) as exc:
             return exc.response()
-        except Problem as exc:
-            return exc.response()
+
+    def _admit(self, request: EmulatorRequest, expire: bool) -> EmulatorResponse | None:
+        """The refusal of an API call (401, 402, 403 block, 429), or None to serve it."""
+        integration = self._authorise(request, expire)
+        if isinstance(integration, EmulatorResponse):
+            return integration
+        if self.unpaid:
+            return problem(402, "Аккаунт не оплачен")
+        verdict = self.limits.check(integration, self.clock.now())
+        if verdict == "blocked":
+            return blocked(self.rules.block_body)
+        if verdict == "limited":
+            return too_many_requests(self.rules.rate_limit_body, self.rules.retry_after)
+        return None
 
     def _route(self, request: EmulatorRequest) -> tuple[Handler, Sequence[str]] | None:
         path = request.path.rstrip("/") or "/"
@@ -234,27 +216,12 @@ class AmoCRMEmulator:
             return problem(401, "Неверный логин или пароль")
         return str(claims.get("aud", ""))
 
-    # --- the route table -------------------------------------------------------------------
-    def _table(self) -> list[tuple[str, str, Handler]]:
+    # --- OAuth and the entity route table ---------------------------------------------------
+    def _token(self, call: Call) -> EmulatorResponse:
+        return self.oauth.token_endpoint(call.form_or_json(), self.clock.now())
+
+    def _entity_routes(self) -> list[Route]:
         return [
-            ("POST", "/oauth2/access_token", self._token),
-            ("GET", "/api/v4/account", self._account),
-            ("GET", "/api/v4/users", self._users),
-            ("GET", r"/api/v4/users/(\d+)", self._user),
-            ("GET", "/api/v4/leads/pipelines", self._pipelines),
-            ("GET", r"/api/v4/leads/pipelines/(\d+)", self._pipeline),
-            ("GET", r"/api/v4/leads/pipelines/(\d+)/statuses", self._statuses),
-            ("GET", f"/api/v4/{ENTITY}/custom_fields", self._fields),
-            ("POST", f"/api/v4/{ENTITY}/custom_fields", self._create_fields),
-            ("GET", rf"/api/v4/{ENTITY}/custom_fields/(\d+)", self._field),
-            ("GET", f"/api/v4/{ENTITY}/tags", self._tags),
-            ("POST", f"/api/v4/{ENTITY}/tags", self._create_tags),
-            ("GET", f"/api/v4/{ENTITY}/links", self._mass_links),
-            ("POST", f"/api/v4/{ENTITY}/link", self._mass_link),
-            ("POST", f"/api/v4/{ENTITY}/unlink", self._mass_unlink),
-            ("GET", rf"/api/v4/{ENTITY}/(\d+)/links", self._links),
-            ("POST", rf"/api/v4/{ENTITY}/(\d+)/link", self._link),
-            ("POST", rf"/api/v4/{ENTITY}/(\d+)/unlink", self._unlink),
             ("POST", "/api/v4/leads/complex", self._complex),
             ("GET", f"/api/v4/{ENTITY}", self._list),
             ("POST", f"/api/v4/{ENTITY}", self._create),
@@ -263,221 +230,21 @@ class AmoCRMEmulator:
             ("PATCH", rf"/api/v4/{ENTITY}/(\d+)", self._update_one),
         ]
 
-    # --- OAuth and reference data ----------------------------------------------------------
-    def _token(self, call: Call) -> EmulatorResponse:
-        return self.oauth.token_endpoint(call.form_or_json(), self.clock.now())
-
-    def _account(self, call: Call) -> EmulatorResponse:
-        return _hal(
-            {
-                "id": account.ACCOUNT_ID,
-                "name": "Example account",
-                "subdomain": account.SUBDOMAIN,
-                "created_at": 1_600_000_000,
-                "created_by": 0,
-                "updated_at": 1_600_000_000,
-                "updated_by": 0,
-                "current_user_id": account.USERS[0][0],
-                "country": "RU",
-                "currency": account.CURRENCY,
-                "currency_symbol": "₽",
-                "customers_mode": "disabled",
-                "is_unsorted_on": True,
-                "mobile_feature_version": 0,
-                "is_loss_reason_enabled": True,
-                "is_helpbot_enabled": False,
-                "is_technical_account": True,
-                "contact_name_display_order": 1,
-                "_links": serialize.link(call.base, "/api/v4/account"),
-            }
-        )
-
-    def _user_item(self, row: Any, base: str) -> dict[str, Any]:
-        return {
-            "id": row["id"],
-            "name": row["name"],
-            "email": row["email"],
-            "lang": "ru",
-            "rights": {"is_admin": row["id"] == account.USERS[0][0], "is_active": True},
-            "_links": serialize.link(base, f"/api/v4/users/{row['id']}"),
-        }
-
-    def _users(self, call: Call) -> EmulatorResponse:
-        rows = self.store.db.execute("SELECT * FROM users ORDER BY id").fetchall()
-        items = [self._user_item(r, call.base) for r in rows]
-        return _hal(lists.counted(call.base, "/api/v4/users", "users", items, paged=True))
-
-    def _user(self, call: Call) -> EmulatorResponse:
-        row = self.store.db.execute(
-            "SELECT * FROM users WHERE id = ?", (int(call.groups[0]),)
-        ).fetchone()
-        if row is None:
-            return EmulatorResponse.empty(204)
-        return _hal(self._user_item(row, call.base))
-
-    def _pipelines(self, call: Call) -> EmulatorResponse:
-        rows = self.store.db.execute("SELECT * FROM pipelines ORDER BY sort").fetchall()
-        items = [serialize.pipeline(self.store, r, call.base) for r in rows]
-        return _hal(lists.counted(call.base, "/api/v4/leads/pipelines", "pipelines", items))
-
-    def _pipeline_row(self, call: Call) -> Any:
-        row = self.store.db.execute(
-            "SELECT * FROM pipelines WHERE id = ?", (int(call.groups[0]),)
-        ).fetchone()
-        if row is None:
-            raise Problem(404, "Pipeline not found")
-        return row
-
-    def _pipeline(self, call: Call) -> EmulatorResponse:
-        return _hal(serialize.pipeline(self.store, self._pipeline_row(call), call.base))
-
-    def _statuses(self, call: Call) -> EmulatorResponse:
-        row = self._pipeline_row(call)
-        items = serialize.pipeline(self.store, row, call.base)["_embedded"]["statuses"]
-        body = {"_total_items": len(items), "_embedded": {"statuses": items}}
-        return _hal(body)
-
-    # --- custom fields and tags ------------------------------------------------------------
-    def _fields(self, call: Call) -> EmulatorResponse:
-        kind = call.groups[0]
-        page, limit = lists.paging(call.params)
-        rows = self.store.db.execute(
-            "SELECT * FROM fields WHERE kind = ? ORDER BY sort, id", (kind,)
-        ).fetchall()
-        chunk = rows[(page - 1) * limit : page * limit]
-        if not chunk:
-            return EmulatorResponse.empty(204)
-        items = [serialize.field(r, call.base) for r in chunk]
-        path = f"/api/v4/{kind}/custom_fields"
-        body = lists.envelope(
-            call.base, path, call.pairs, page, page * limit < len(rows), "custom_fields", items
-        )
-        body = {"_total_items": len(rows), "_page_count": math.ceil(len(rows) / limit), **body}
-        return _hal(body)
-
-    def _field(self, call: Call) -> EmulatorResponse:
-        row = self.store.db.execute(
-            "SELECT * FROM fields WHERE kind = ? AND id = ?", (call.groups[0], int(call.groups[1]))
-        ).fetchone()
-        if row is None:
-            raise Problem(404, "Custom field not found")
-        return _hal(serialize.field(row, call.base))
-
-    def _create_fields(self, call: Call) -> EmulatorResponse:
-        kind = call.groups[0]
-        items = call.json()
-        if not isinstance(items, list) or not items:
-            raise Problem(400, "Request body must be a non-empty array")
-        errors: dict[str, list[tuple[str, str, str]]] = {}
-        for index, item in enumerate(items):
-            problems = []
-            if (
-                not isinstance(item, dict)
-                or not isinstance(item.get("name"), str)
-                or not item["name"]
-            ):
-                problems.append(("NotBlank", "name", "This value should not be blank."))
-            elif item.get("type") not in FIELD_TYPES or (
-                item["type"] == "multitext" and kind == "leads"
-            ):
-                problems.append(
-                    ("NotSupportedChoice", "type", "The value you selected is not a valid choice.")
-                )
-            elif item.get("code") is not None and not re.fullmatch(
-                r"[A-Z0-9_]{1,64}", str(item["code"])
-            ):
-                problems.append(
-                    ("InvalidCode", "code", "The code must be upper-case letters, digits, _.")
-                )
-            if problems:
-                errors[str(index)] = problems
-        if errors:
-            raise Invalid(errors)
-        created = []
-        for index, item in enumerate(items):
-            field_id = self.store.next_id("fields", 61_000)
-            enums = [
-                {
-                    "id": field_id * 100 + i + 1,
-                    "value": str(e.get("value")),
-                    "sort": e.get("sort", i),
-                }
-                for i, e in enumerate(item.get("enums") or [])
-                if isinstance(e, dict)
-            ]
-            self.store.db.execute(
-                "INSERT INTO fields VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-                (
-                    field_id,
-                    kind,
-                    item["name"],
-                    item["type"],
-                    item.get("code"),
-                    item.get("sort", 500 + field_id % 1000),
-                    json.dumps(enums) if enums else None,
-                ),
-            )
-            row = self.store.db.execute("SELECT * FROM fields WHERE id = ?", (field_id,)).fetchone()
-            created.append({**serialize.field(row, call.base), "request_id": str(index)})
-        return _hal(
-            lists.counted(call.base, f"/api/v4/{kind}/custom_fields", "custom_fields", created)
-        )
-
-    def _tags(self, call: Call) -> EmulatorResponse:
-        kind = call.groups[0]
-        page, limit = lists.paging(call.params)
-        rows = self.store.db.execute(
-            "SELECT * FROM tags WHERE kind = ? ORDER BY id LIMIT ? OFFSET ?",
-            (kind, limit + 1, (page - 1) * limit),
-        ).fetchall()
-        if not rows:
-            return EmulatorResponse.empty(204)
-        items = [{"id": r["id"], "name": r["name"], "color": r["color"]} for r in rows[:limit]]
-        return _hal(
-            lists.envelope(
-                call.base,
-                f"/api/v4/{kind}/tags",
-                call.pairs,
-                page,
-                len(rows) > limit,
-                "tags",
-                items,
-            )
-        )
-
-    def _create_tags(self, call: Call) -> EmulatorResponse:
-        kind = call.groups[0]
-        items = call.json()
-        if not isinstance(items, list) or not all(
-            isinstance(i, dict) and isinstance(i.get("name"), str) for i in items
-        ):
-            raise Invalid({"0": [("NotBlank", "name", "This value should not be blank.")]})
-        created = []
-        for index, item in enumerate(items):
-            tag_id = self.store.tag_id(kind, item["name"], item.get("color"))
-            created.append(
-                {
-                    "id": tag_id,
-                    "name": item["name"],
-                    "color": item.get("color"),
-                    "request_id": str(index),
-                }
-            )
-        return _hal(lists.counted(call.base, f"/api/v4/{kind}/tags", "tags", created))
-
     # --- entities ----------------------------------------------------------------------------
     def _list(self, call: Call) -> EmulatorResponse:
-        body = lists.entity_page(self.store, call.groups[0], call.params, call.pairs, call.base)
-        return EmulatorResponse.empty(204) if body is None else _hal(body)
+        body = lists.entity_page(
+            self.store, call.groups[0], call.params, call.pairs, call.base, self.rules.over_limit
+        )
+        return EmulatorResponse.empty(204) if body is None else hal(body)
 
     def _get(self, call: Call) -> EmulatorResponse:
         kind, entity_id = call.groups[0], int(call.groups[1])
         row = self.store.entity(kind, entity_id)
         if row is None:
-            if self.missing_id_status == 404:
+            if self.rules.missing_id_status == 404:
                 return problem(404, "Entity not found")
             return EmulatorResponse.empty(204)
-        return _hal(
+        return hal(
             serialize.entities(self.store, kind, [row], call.base, lists.with_set(call.params))[0]
         )
 
@@ -501,7 +268,7 @@ class AmoCRMEmulator:
                     "_links": serialize.link(call.base, f"/api/v4/{kind}/{entity_id}"),
                 }
             )
-        return _hal(
+        return hal(
             {"_links": serialize.link(call.base, f"/api/v4/{kind}"), "_embedded": {kind: out}}
         )
 
@@ -512,15 +279,16 @@ class AmoCRMEmulator:
         out = []
         for index, item in enumerate(items):
             entity_id, updated = self.writer.update(kind, item)
-            out.append(
-                {
-                    "id": entity_id,
-                    "updated_at": updated,
-                    "request_id": str(item.get("request_id", index)),
-                    "_links": serialize.link(call.base, f"/api/v4/{kind}/{entity_id}"),
-                }
-            )
-        return _hal(
+            answer: dict[str, Any] = {"id": entity_id}
+            row = self.store.entity(kind, entity_id)
+            if kind == "contacts" and row is not None:
+                answer["name"] = row["name"]
+            answer["updated_at"] = updated
+            if self.rules.update_request_id:
+                answer["request_id"] = str(item.get("request_id", index))
+            answer["_links"] = serialize.link(call.base, f"/api/v4/{kind}/{entity_id}")
+            out.append(answer)
+        return hal(
             {"_links": serialize.link(call.base, f"/api/v4/{kind}"), "_embedded": {kind: out}}
         )
 
@@ -532,7 +300,7 @@ class AmoCRMEmulator:
         item = {**item, "id": entity_id}
         self.writer.validate(kind, [item], update=True)
         entity_id, updated = self.writer.update(kind, item)
-        return _hal(
+        return hal(
             {
                 "id": entity_id,
                 "updated_at": updated,
@@ -588,147 +356,6 @@ class AmoCRMEmulator:
                 }
             )
         return EmulatorResponse.json(200, results, content_type=HAL)
-
-    # --- links -----------------------------------------------------------------------------
-    def _link_items(self, kind: str, items: Any, entity_id: int | None) -> list[dict[str, Any]]:
-        if not isinstance(items, list) or not items:
-            raise Problem(400, "Request body must be a non-empty array")
-        allowed = {
-            "leads": ("contacts", "companies"),
-            "contacts": ("leads", "companies"),
-            "companies": ("leads", "contacts"),
-        }
-        checked = []
-        errors: dict[str, list[tuple[str, str, str]]] = {}
-        for index, item in enumerate(items):
-            source = entity_id if entity_id is not None else (item or {}).get("entity_id")
-            target, to_kind = (item or {}).get("to_entity_id"), (item or {}).get("to_entity_type")
-            if to_kind not in allowed[kind]:
-                errors[str(index)] = [
-                    (
-                        "NotSupportedChoice",
-                        "to_entity_type",
-                        "The value you selected is not a valid choice.",
-                    )
-                ]
-            elif not isinstance(source, int) or self.store.entity(kind, source) is None:
-                errors[str(index)] = [
-                    (
-                        "NotSupportedChoice",
-                        "entity_id",
-                        "The value you selected is not a valid choice.",
-                    )
-                ]
-            elif not isinstance(target, int) or self.store.entity(to_kind, target) is None:
-                errors[str(index)] = [
-                    (
-                        "NotSupportedChoice",
-                        "to_entity_id",
-                        "The value you selected is not a valid choice.",
-                    )
-                ]
-            else:
-                checked.append(
-                    {
-                        "entity_id": source,
-                        "entity_type": kind,
-                        "to_entity_id": target,
-                        "to_entity_type": to_kind,
-                        "metadata": (item or {}).get("metadata"),
-                    }
-                )
-        if errors:
-            raise Invalid(errors)
-        return checked
-
-    def _do_link(self, call: Call, kind: str, entity_id: int | None) -> EmulatorResponse:
-        links = self._link_items(kind, call.json(), entity_id)
-        for item in links:
-            source, to_kind, target = (
-                item["entity_id"],
-                item["to_entity_type"],
-                item["to_entity_id"],
-            )
-            meta = item["metadata"] if isinstance(item["metadata"], dict) else {}
-            if to_kind == "companies" or (kind == "companies" and to_kind in ("leads", "contacts")):
-                owner, owner_id = (kind, source) if to_kind == "companies" else (to_kind, target)
-                for old in self.store.links_of(owner, [owner_id])[owner_id]:
-                    if old["to_kind"] == "companies":
-                        self.store.unlink(owner, owner_id, "companies", old["to_id"])
-            if kind == "leads" and to_kind == "contacts":
-                meta = {"is_main": bool(meta.get("is_main", False))}
-                if meta["is_main"]:
-                    for old in self.store.links_of("leads", [source])[source]:
-                        if old["to_kind"] == "contacts" and old["to_id"] != target:
-                            self.store.link(
-                                "leads", source, "contacts", old["to_id"], {"is_main": False}
-                            )
-            self.store.link(kind, source, to_kind, target, meta or None)
-            item["metadata"] = meta or None
-        path = f"/api/v4/{kind}/link" if entity_id is None else f"/api/v4/{kind}/{entity_id}/link"
-        return _hal(lists.counted(call.base, path, "links", links))
-
-    def _do_unlink(self, call: Call, kind: str, entity_id: int | None) -> EmulatorResponse:
-        for item in self._link_items(kind, call.json(), entity_id):
-            self.store.unlink(kind, item["entity_id"], item["to_entity_type"], item["to_entity_id"])
-        return EmulatorResponse.empty(204)
-
-    def _link(self, call: Call) -> EmulatorResponse:
-        return self._do_link(call, call.groups[0], int(call.groups[1]))
-
-    def _unlink(self, call: Call) -> EmulatorResponse:
-        return self._do_unlink(call, call.groups[0], int(call.groups[1]))
-
-    def _mass_link(self, call: Call) -> EmulatorResponse:
-        return self._do_link(call, call.groups[0], None)
-
-    def _mass_unlink(self, call: Call) -> EmulatorResponse:
-        return self._do_unlink(call, call.groups[0], None)
-
-    def _link_rows(self, call: Call, kind: str, ids: list[int]) -> EmulatorResponse:
-        rows = [r for i in ids for r in self.store.links_of(kind, [i])[i]]
-        if not rows:
-            return EmulatorResponse.empty(204)
-        items = [
-            {
-                "entity_id": r["entity_id"],
-                "entity_type": kind,
-                "to_entity_id": r["to_id"],
-                "to_entity_type": r["to_kind"],
-                "metadata": json.loads(r["metadata"]) if r["metadata"] else None,
-            }
-            for r in rows
-        ]
-        return _hal(lists.counted(call.base, call.request.path, "links", items))
-
-    def _links(self, call: Call) -> EmulatorResponse:
-        return self._link_rows(call, call.groups[0], [int(call.groups[1])])
-
-    def _mass_links(self, call: Call) -> EmulatorResponse:
-        raw = (
-            (call.params.get("filter") or {}).get("entity_id")
-            if isinstance(call.params.get("filter"), dict)
-            else None
-        )
-        from unicrm.emulation import as_list
-
-        ids = [int(v) for v in as_list(raw) if isinstance(v, str) and v.isdigit()]
-        if not ids:
-            raise Problem(400, "filter[entity_id] is required")
-        return self._link_rows(call, call.groups[0], ids)
-
-
-def _fault(kind: str) -> EmulatorResponse:
-    """A fault in amoCRM's own shape."""
-    if kind == "rate_limit":
-        return problem(429, "Too many requests")
-    if kind == "server_error":
-        return problem(500, "An unknown error occurred.")
-    if kind == "html":
-        return EmulatorResponse.html(502, GATEWAY_PAGE)
-    if kind == "timeout":
-        return EmulatorResponse.timeout()
-    return EmulatorResponse.reset()
 
 
 __all__ = ["KINDS", "AmoCRMEmulator"]

@@ -1,6 +1,7 @@
 """List endpoints: paging, ordering, ``with=`` and the HAL envelope (vendor notes §3.1-3.2, §4).
 
-``page`` is 1-based, ``limit`` defaults to 50 and a value over 250 quietly falls back to 50;
+``page`` is 1-based, ``limit`` defaults to 50 and a value over 250 quietly falls back to 50
+(or is clamped to 250: ``OpenRules.over_limit``);
 one ``order[field]`` of ``id``/``created_at``/``updated_at`` (contacts and companies: no
 ``created_at``); ``_links.next`` only when another page exists, ``first``/``prev`` after page 1;
 no totals; an empty page is ``None`` (the caller answers 204).
@@ -30,11 +31,13 @@ def _positive(value: Any, default: int) -> int:
     return default
 
 
-def paging(params: Mapping[str, Any]) -> tuple[int, int]:
-    """(page, limit) as amoCRM reads them."""
+def paging(params: Mapping[str, Any], over_limit: str = "fallback") -> tuple[int, int]:
+    """(page, limit) as amoCRM reads them; ``over_limit`` says what a limit over 250 gets."""
     page = _positive(params.get("page"), 1)
     limit = _positive(params.get("limit"), DEFAULT_LIMIT)
-    return page, (limit if limit <= MAX_LIMIT else DEFAULT_LIMIT)
+    if limit > MAX_LIMIT:
+        limit = MAX_LIMIT if over_limit == "clamp" else DEFAULT_LIMIT
+    return page, limit
 
 
 def order_by(kind: str, params: Mapping[str, Any]) -> str:
@@ -76,15 +79,16 @@ def envelope(  # noqa: PLR0917 - the parts of one HAL page
     return {"_page": page, "_links": links, "_embedded": {key: items}}
 
 
-def entity_page(
+def entity_page(  # noqa: PLR0917 - the parts of one list request
     store: Store,
     kind: str,
     params: Mapping[str, Any],
     pairs: list[tuple[str, str]],
     base: str,
+    over_limit: str = "fallback",
 ) -> dict[str, Any] | None:
     """One page of leads/contacts/companies, or None when it is empty."""
-    page, limit = paging(params)
+    page, limit = paging(params, over_limit)
     types = {
         row[0]: row[1]
         for row in store.db.execute("SELECT id, type FROM fields WHERE kind = ?", (kind,))

@@ -68,3 +68,41 @@ NOT_VALID_CHOICE = ("NotSupportedChoice", "The value you selected is not a valid
 NOT_EXPECTED = ("FieldNotExpected", "This field was not expected.")
 INVALID_TYPE = ("InvalidType", "This value should be of type {}.")
 TOO_LONG = ("TooLong", "This value is too long. It should have 256 characters or less.")
+
+BLOCK_PAGE = (
+    "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1>"
+    "</center><hr><center>nginx</center></body></html>"
+)
+GATEWAY_PAGE = (
+    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
+    "</center><hr><center>nginx</center></body></html>"
+)
+
+
+def too_many_requests(body: str, retry_after: int | None) -> EmulatorResponse:
+    """A 429: problem+json or plain text (``OpenRules.rate_limit_body``), with an optional
+    ``Retry-After`` header (``OpenRules.retry_after``)."""
+    extra = (("retry-after", str(retry_after)),) if retry_after is not None else ()
+    if body == "text":
+        headers = (("content-type", "text/plain; charset=utf-8"), *extra)
+        return EmulatorResponse(429, b"Too Many Requests", headers)
+    answer = problem(429, "Too many requests")
+    return EmulatorResponse(answer.status, answer.body, (*answer.headers, *extra))
+
+
+def blocked(body: str) -> EmulatorResponse:
+    """The 403 every request of a blocked account gets (``OpenRules.block_body``)."""
+    return EmulatorResponse.html(403, BLOCK_PAGE) if body == "html" else EmulatorResponse.empty(403)
+
+
+def fault(kind: str, rate_limit_body: str = "problem") -> EmulatorResponse:
+    """An injected fault in amoCRM's own shape."""
+    if kind == "rate_limit":
+        return too_many_requests(rate_limit_body, None)
+    if kind == "server_error":
+        return problem(500, "An unknown error occurred.")
+    if kind == "html":
+        return EmulatorResponse.html(502, GATEWAY_PAGE)
+    if kind == "timeout":
+        return EmulatorResponse.timeout()
+    return EmulatorResponse.reset()

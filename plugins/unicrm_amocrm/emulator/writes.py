@@ -100,13 +100,19 @@ class Writer:
     """Validates and applies entity writes against ``store`` with the emulator's clock."""
 
     def __init__(
-        self, store: Store, now: Callable[[], int], textarea_limit: int | None = None
+        self,
+        store: Store,
+        now: Callable[[], int],
+        textarea_limit: int | None = None,
+        default_unsorted: bool = False,
     ) -> None:
         self.store = store
         self.now = now
         #: The notes only confirm the 256-character cap for ``text`` fields; whether
         #: ``textarea`` has one is unverified, hence a switch (None: no cap).
         self.textarea_limit = textarea_limit
+        #: Whether "the first stage of the main pipeline" is Unsorted (``OpenRules``).
+        self.default_unsorted = default_unsorted
 
     # --- validation ----------------------------------------------------------------------
     def _fields(self, kind: str) -> dict[Any, Any]:
@@ -274,7 +280,7 @@ class Writer:
             status = (
                 current["status_id"]
                 if keep and current is not None
-                else account.first_stage(self.store, pipeline)
+                else account.first_stage(self.store, pipeline, self.default_unsorted)
             )
         return int(pipeline), int(status)
 

@@ -75,7 +75,7 @@ class PipelineCRM(unicrm.AsyncCRM):
             pipeline.name,
             [Stage(f"{number}{s.id}", s.name, s.semantic, s.sort) for s in pipeline.stages],
         )
-        self.adapter.store.pipelines.append(made)  # type: ignore[attr-defined]
+        self.adapter.store.pipelines[entity].append(made)  # type: ignore[attr-defined]
         self.created.append(made)
         return made
 

@@ -16,12 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from unicrm import (
+    Company,
+    CompanyLink,
     Contact,
     ContactKind,
     ContactLink,
     CustomFieldDef,
     CustomFieldOption,
     CustomFieldType,
+    Deal,
     Email,
     Lead,
     Money,
@@ -38,6 +41,7 @@ UTC = dt.timezone.utc
 # --- strategies (written here, independent of unicrm.testing) ---------------------------
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+nonblank = text.filter(str.strip)
 opt_text = st.none() | text
 ids = st.none() | st.integers(1, 10**9).map(str)
 zones = st.sampled_from(
@@ -48,12 +52,14 @@ aware = st.none() | st.builds(
     st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2100, 1, 1)),
     zones,
 )
-decimals = st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**12)
+decimals = st.decimals(
+    allow_nan=False, allow_infinity=False, places=2, min_value=-(10**12), max_value=10**12
+)
 money = st.none() | st.builds(Money, decimals, st.sampled_from(["USD", "RUB", "EUR", "KZT"]))
 kinds = st.sampled_from(list(ContactKind))
-phones = st.lists(st.builds(Phone, text, kinds), max_size=3)
-emails = st.lists(st.builds(Email, text, kinds), max_size=3)
-tags = st.lists(text, max_size=3)
+phones = st.lists(st.builds(Phone, nonblank, kinds), max_size=3)
+emails = st.lists(st.builds(Email, nonblank, kinds), max_size=3)
+tags = st.lists(nonblank, max_size=3)
 custom_values = st.one_of(
     st.none(),
     text,
@@ -72,7 +78,7 @@ json_values = st.recursive(
 )
 extra = st.dictionaries(text, json_values, max_size=3)
 stage = st.none() | st.builds(
-    StageRef, st.integers(1, 99).map(str), text, st.sampled_from(list(StageSemantic))
+    StageRef, st.integers(1, 99).map(str), nonblank, st.sampled_from(list(StageSemantic))
 )
 links = st.lists(st.builds(ContactLink, st.integers(1, 999).map(str), st.booleans()), max_size=3)
 
@@ -117,6 +123,42 @@ contacts = st.builds(
     extra=extra,
 )
 
+deals = st.builds(
+    Deal,
+    id=ids,
+    title=opt_text,
+    amount=money,
+    stage=stage,
+    contacts=links,
+    company_id=ids,
+    responsible_id=ids,
+    source=opt_text,
+    comments=opt_text,
+    tags=tags,
+    created_at=aware,
+    closed_at=aware,
+    custom=custom,
+    extra=extra,
+)
+companies = st.builds(
+    Company,
+    id=ids,
+    title=opt_text,
+    phones=phones,
+    emails=emails,
+    websites=tags,
+    address=opt_text,
+    industry=opt_text,
+    responsible_id=ids,
+    contacts=links,
+    updated_at=aware,
+    custom=custom,
+    extra=extra,
+)
+company_links = st.lists(
+    st.builds(CompanyLink, st.integers(1, 999).map(str), st.booleans()), max_size=3
+)
+
 
 # --- round trips --------------------------------------------------------------------------
 
@@ -143,6 +185,14 @@ def test_contact_round_trips_through_the_converter_and_json(contact: Contact) ->
     converter = make_converter()
     back = converter.structure(json.loads(json.dumps(converter.unstructure(contact))), Contact)
     assert back == contact
+
+
+@given(st.one_of(deals, companies, st.builds(Contact, companies=company_links)))
+def test_deals_companies_and_contact_links_round_trip(record: Deal | Company | Contact) -> None:
+    converter = make_converter()
+    wire = json.loads(json.dumps(converter.unstructure(record)))
+    assert converter.structure(wire, type(record)) == record
+    assert pickle.loads(pickle.dumps(record)) == record
 
 
 @given(leads)

@@ -1,7 +1,11 @@
-"""Shared fixtures for the amoCRM adapter tests: a small account schema snapshot."""
+"""Shared fixtures for the amoCRM adapter tests: a small account schema snapshot, and a bearer
+auth for clients built by hand around an emulator."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
+import httpx
 import pytest
 
 from unicrm.model import EntityKind
@@ -80,3 +84,14 @@ def make_schema() -> AccountSchema:
 @pytest.fixture
 def schema() -> AccountSchema:
     return make_schema()
+
+
+class BearerToken(httpx.Auth):
+    """``Authorization: Bearer <token>`` on every request (a long-lived token, no refresh)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -18,6 +20,7 @@ class LoggingTransport(EmulatorTransport):
 
     def __init__(self, emulator: object) -> None:
         super().__init__(emulator)  # type: ignore[arg-type]
+        self.emulator = emulator
         self.seen: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -25,13 +28,16 @@ class LoggingTransport(EmulatorTransport):
         return await super().handle_async_request(request)
 
 
-def _connect() -> tuple[unicrm.CRM, LoggingTransport]:
-    emulator = emulator_module.AmoCRMEmulator(limits="off")
+def _connect_to(emulator: Any) -> tuple[unicrm.CRM, LoggingTransport]:
     transport = LoggingTransport(emulator)
     crm = unicrm.connect(
         "amocrm+http://127.0.0.1:1", token=emulator.long_lived_token, transport=transport
     )
     return crm, transport
+
+
+def _connect() -> tuple[unicrm.CRM, LoggingTransport]:
+    return _connect_to(emulator_module.AmoCRMEmulator(limits="off"))
 
 
 def test_several_fields_go_in_one_post_and_come_back_in_order() -> None:
@@ -75,3 +81,19 @@ def test_an_existing_or_repeated_key_is_refused_before_anything_is_created() -> 
     assert "OTHER" not in {f.key for f in crm.contacts.custom_fields()}
     assert crm.contacts.create_custom_fields([]) == []
     crm.close()
+
+
+def test_more_than_50_fields_are_read_page_by_page() -> None:
+    """amoCRM answers at most 50 custom fields a request (the emulator's default, from the
+    docs): the adapter follows ``_links.next`` and loses none of them."""
+    crm, transport = _connect()
+    wanted = [CustomFieldDef(key=f"F{i:02}", label=f"Field {i}", type="text") for i in range(60)]
+    crm.leads.create_custom_fields(wanted)
+    before = transport.seen.count("GET /api/v4/leads/custom_fields")
+    fresh, fresh_transport = _connect_to(transport.emulator)
+    keys = {f.key for f in fresh.leads.custom_fields()}
+    assert {d.key for d in wanted} <= keys
+    assert fresh_transport.seen.count("GET /api/v4/leads/custom_fields") == 2
+    assert before >= 2
+    crm.close()
+    fresh.close()
