@@ -211,7 +211,7 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Copy contacts, then leads with their links, from --from to --to.
+    """Copy companies, contacts, leads and deals with their links from --from to --to.
 
     Exactly once: rerun or --resume after any interruption; nothing is written twice.
     Exit status: 0 done, 1 some records failed, 3 configuration, 4 CRM/network, 130 interrupted.

@@ -26,7 +26,16 @@ from collections.abc import Mapping as AbcMapping
 import attrs
 
 from unicrm.migrate.mapping import FieldRule, Mapping, MissingPolicy
-from unicrm.migrate.tables import ROUTES, PipelinePolicy, Route
+from unicrm.migrate.routes import default_route
+from unicrm.migrate.tables import (
+    ORDER,
+    PIPELINED,
+    READ_PREFERENCE,
+    ROUTABLE,
+    SHARED_ROUTES,
+    PipelinePolicy,
+    Route,
+)
 from unicrm.model import CustomFieldDef, CustomFieldType, EntityKind, Pipeline, Stage
 
 
@@ -46,6 +55,23 @@ class Schema:
     can_delete: bool = True
     entities: frozenset[EntityKind] = frozenset(EntityKind)
     can_create_pipelines: bool = False
+    #: groups of kinds that are one set of records here (``Capabilities.same_records``)
+    same_records: tuple[frozenset[EntityKind], ...] = ()
+
+    def shares(self, entity: EntityKind) -> frozenset[EntityKind]:
+        """Every kind whose records are ``entity``'s records here (itself included)."""
+        return next((g for g in self.same_records if entity in g), frozenset({entity}))
+
+    def read_kinds(self) -> frozenset[EntityKind]:
+        """The kinds a migration reads from this side: one per group of kinds that are the
+        same records (the first of :data:`~unicrm.migrate.tables.READ_PREFERENCE`)."""
+        chosen: set[EntityKind] = set()
+        covered: set[EntityKind] = set()
+        for entity in READ_PREFERENCE:
+            if entity in self.entities and entity not in covered:
+                chosen.add(entity)
+                covered |= self.shares(entity)
+        return frozenset(chosen)
 
     def field_list(self, entity: EntityKind) -> tuple[CustomFieldDef, ...]:
         return self.fields.get(entity, ())
@@ -112,13 +138,19 @@ def match_stages(source: Pipeline, target: Pipeline) -> dict[str, tuple[Stage, s
     return found
 
 
-def route_stages(route: Route, source: Schema, target: Schema) -> Route:
-    """``route`` with every source stage whose target pipeline exists matched (stages the
-    route already lists stay as they are), and a default stage."""
+def route_stages(
+    route: Route, source: Schema, target: Schema, *, fill: frozenset[str] | None = None
+) -> Route:
+    """``route`` with its source stages matched automatically where their target pipeline
+    exists, and a default stage. ``fill``: the source pipeline ids whose stages to match
+    (stages listed already stay); None: every pipeline when the route lists no stages, none
+    when it does (a route that lists stages keeps exactly those)."""
     if route.pipelines is PipelinePolicy.NONE:
         return route
     stages = dict(route.stages)
     for pipeline in source.pipelines_of(route.source_kind):
+        if (pipeline.id not in fill) if fill is not None else bool(route.stages):
+            continue
         into = target_pipeline(route, pipeline, target)
         if into is None:
             continue
@@ -134,6 +166,49 @@ def route_stages(route: Route, source: Schema, target: Schema) -> Route:
         first_open = next(iter(home.by_semantic("open")), None) if home else None
         default = stage_key(home.id, first_open.id) if home and first_open else ""
     return attrs.evolve(route, stages=stages, default_stage=default)
+
+
+def default_route_for(entity: EntityKind, target: Schema) -> Route | None:
+    """The default route of ``entity`` into ``target``: the :data:`ROUTES` row, else (the
+    target lacks that entity) the first entity of :data:`ROUTABLE` the target has; the
+    :data:`SHARED_ROUTES` row where the target keeps that entity in the same records as
+    another kind. None: the target has nowhere to put ``entity``."""
+    route = default_route(entity)
+    if route.target_kind not in target.entities:
+        other = next((k for k in ROUTABLE.get(entity, ()) if k in target.entities), None)
+        if other is None:
+            return None
+        pipelined = entity in PIPELINED and other in PIPELINED
+        policy = PipelinePolicy.MATCH if pipelined else PipelinePolicy.NONE
+        route = Route(str(entity), str(other), policy)
+    shared = SHARED_ROUTES.get(entity)
+    shares = len(target.shares(route.target_kind)) > 1
+    if shared is not None and shares and shared.target_kind == route.target_kind:
+        return shared
+    return route
+
+
+def complete_routes(mapping: Mapping, source: Schema, target: Schema) -> Mapping:
+    """``mapping`` with a route for every kind read from ``source`` that ``target`` can take:
+    the default route where the mapping names none, automatic stages for a route that lists
+    none (one that lists stages keeps exactly those), a default stage where it has none."""
+    for entity in ORDER:
+        if entity not in source.read_kinds():
+            continue
+        route = mapping.routes.get(str(entity)) or default_route_for(entity, target)
+        if route is not None and route.target_kind in target.entities:
+            mapping = mapping.with_route(route_stages(route, source, target))
+    return mapping
+
+
+def migrating(mapping: Mapping, source: Schema, target: Schema) -> tuple[EntityKind, ...]:
+    """The kinds a run moves, in order: read from ``source``, routed into a kind ``target``
+    has."""
+    return tuple(
+        entity
+        for entity in ORDER
+        if entity in source.read_kinds() and mapping.route(entity).target_kind in target.entities
+    )
 
 
 def _field_rule(source: CustomFieldDef, target: Schema, entity: EntityKind) -> FieldRule:
@@ -173,17 +248,12 @@ def auto_mapping(
     source: Schema, target: Schema, *, missing: MissingPolicy = MissingPolicy.NOTE
 ) -> Mapping:
     """The default mapping from ``source`` to ``target`` (rules in the module docstring)."""
-    routes = {
-        str(entity): route_stages(route, source, target)
-        for entity, route in ROUTES.items()
-        if entity in source.entities and route.target_kind in target.entities
-    }
-    into = {entity: route.target_kind for entity, route in ROUTES.items()}
+    mapping = complete_routes(Mapping(missing=missing), source, target)
     fields = {
         str(entity): {
-            f.key: _field_rule(f, target, into.get(entity, entity))
+            f.key: _field_rule(f, target, mapping.route(entity).target_kind)
             for f in source.field_list(entity)
         }
         for entity in EntityKind
     }
-    return Mapping(routes=routes, fields=fields, missing=missing)
+    return attrs.evolve(mapping, fields=fields)

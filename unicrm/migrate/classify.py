@@ -74,6 +74,7 @@ def plan_dry(run: Run, entity: EntityKind, item: Item, entry: Entry | None) -> N
     plan = run.report.plan.setdefault(
         str(entity), {"create": 0, "update": 0, "skip": 0, "check": 0}
     )
+    run.planned.setdefault(str(entity), set()).add(item.source_id)
     if entry is None:
         plan["create"] += 1
     elif entry.checksum is None:

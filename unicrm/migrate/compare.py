@@ -17,7 +17,7 @@ import attrs
 
 from unicrm.migrate.links import comparable_link
 from unicrm.migrate.tables import links_of
-from unicrm.model import Record
+from unicrm.model import NOT_LOADED, Record
 
 #: Fields verification and recovery never compare (target-maintained or vendor-specific).
 UNCOMPARED = frozenset({"id", "vendor", "created_at", "updated_at", "closed_at", "extra", "raw"})
@@ -32,6 +32,8 @@ def present(value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
+    if value is NOT_LOADED:
+        return "not loaded"
     if attrs.has(type(value)):
         return {a.name: _plain(getattr(value, a.name)) for a in attrs.fields(type(value))}
     if isinstance(value, AbcMapping):
@@ -75,17 +77,18 @@ def matches(expected: Record, actual: Record) -> list[str]:
 def comparable(record: Record) -> dict[str, Any]:
     """A record reduced to what must match after migration, with order-free collections.
 
-    Tags compare as a set; link fields as their shape says (a set of ids, plus the main
-    contact of a contact list; mirrored links not at all: the other side owns them); empty
-    custom values are dropped; everything the target maintains itself is left out.
+    Tags compare as a set; link fields as their shape says (a set of ids, plus the main item
+    of a link list); a link list left ``NOT_LOADED`` (a mirrored link the other end writes) is
+    not compared; empty custom values are dropped; everything the target maintains itself is
+    left out.
     """
     links = {link.field: link for link in links_of(record.kind)}
     data: dict[str, Any] = {}
     for a in attrs.fields(type(record)):
         link = links.get(a.name)
-        if a.name in UNCOMPARED or (link is not None and link.mirror):
-            continue
         value = getattr(record, a.name)
+        if a.name in UNCOMPARED or value is NOT_LOADED:
+            continue
         if link is not None:
             value = comparable_link(link, value)
         elif a.name == "amount" and value is not None and not value.amount:

@@ -32,7 +32,6 @@ from unicrm.migrate.prepare import load_schema, prepare, stage_semantics
 from unicrm.migrate.read import Pages, Reader, start_reader
 from unicrm.migrate.report import MigrationReport
 from unicrm.migrate.run import Item, MigrateOptions, Progress, Run
-from unicrm.migrate.tables import ordered
 from unicrm.migrate.transform import source_key_of
 from unicrm.migrate.write import write_batch
 from unicrm.model import EntityKind
@@ -76,7 +75,7 @@ class Engine:
         """Prepare, then move every entity in order."""
         run = self.run_state
         await prepare(run)
-        entities = ordered(set(run.options.entities))
+        entities = run.entities
         # Every entity's source reader starts now: later entities (and their links) are read
         # while earlier ones are still being written, each into its bounded queue.
         readers = {e: await start_reader(run, e) for e in entities}

@@ -24,7 +24,7 @@ import attrs
 from unicrm.crm import AsyncCRM
 from unicrm.migrate.automap import Schema, route_stages, target_pipeline
 from unicrm.migrate.run import TRANSIENT, Run, backoff
-from unicrm.migrate.tables import ORDER, PipelinePolicy, Route
+from unicrm.migrate.tables import PipelinePolicy, Route
 from unicrm.model import EntityKind, Pipeline
 
 CreatePipeline = Callable[[EntityKind, Pipeline], Awaitable[Pipeline]]
@@ -64,17 +64,20 @@ async def _create_once(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _wanted(route: Route, source: Schema, target: Schema) -> list[Pipeline]:
-    """The target pipelines ``route`` needs and ``target`` lacks, as they would be created."""
+def _wanted(route: Route, source: Schema, target: Schema) -> tuple[list[Pipeline], frozenset[str]]:
+    """The target pipelines ``route`` needs and ``target`` lacks, as they would be created,
+    and the ids of the source pipelines that go into them."""
     wanted: dict[str, Pipeline] = {}
+    lacking: set[str] = set()
     for pipeline in source.pipelines_of(route.source_kind):
         if target_pipeline(route, pipeline, target) is not None:
             continue
+        lacking.add(pipeline.id)
         name = route.pipeline if route.pipelines is PipelinePolicy.OWN else pipeline.name
         wanted.setdefault(
             name.casefold(), attrs.evolve(pipeline, id="", name=name, is_default=False)
         )
-    return list(wanted.values())
+    return list(wanted.values()), frozenset(lacking)
 
 
 def _with_pipeline(schema: Schema, entity: EntityKind, pipeline: Pipeline) -> Schema:
@@ -83,20 +86,22 @@ def _with_pipeline(schema: Schema, entity: EntityKind, pipeline: Pipeline) -> Sc
     return attrs.evolve(schema, pipelines=pipelines)
 
 
-async def ensure_pipelines(run: Run, source: Schema) -> tuple[Schema, frozenset[str]]:
-    """Create (or plan) the pipelines the routes need; return the target schema with them
-    and their (case-folded) names, and leave every such route's stages matched in
-    ``run.mapping``."""
+async def ensure_pipelines(
+    run: Run, source: Schema, entities: tuple[EntityKind, ...]
+) -> tuple[Schema, frozenset[str]]:
+    """Create (or plan) the pipelines the routes of ``entities`` need; return the target
+    schema with them and their (case-folded) names, and leave the stages of the source
+    pipelines that go into them matched in ``run.mapping``."""
     assert run.target_schema is not None
     target = run.target_schema
     created: set[str] = set()
     create = pipeline_creator(run.target)
     planned = 0
-    for entity in ORDER:
+    for entity in entities:
         route = run.mapping.route(entity)
         if route.pipelines not in {PipelinePolicy.CREATE, PipelinePolicy.OWN}:
             continue
-        wanted = _wanted(route, source, target)
+        wanted, lacking = _wanted(route, source, target)
         if wanted and create is None:
             names = ", ".join(repr(p.name) for p in wanted)
             run.report.warn(
@@ -115,5 +120,5 @@ async def ensure_pipelines(run: Run, source: Schema) -> tuple[Schema, frozenset[
                 run.report.created.append(f"{route.target} pipeline {made.name!r} ({made.id})")
             target = _with_pipeline(target, route.target_kind, made)
             created.add(spec.name.casefold())
-        run.mapping = run.mapping.with_route(route_stages(route, source, target))
+        run.mapping = run.mapping.with_route(route_stages(route, source, target, fill=lacking))
     return target, frozenset(created)

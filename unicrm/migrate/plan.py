@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from unicrm.migrate.automap import Schema, target_pipeline
 from unicrm.migrate.decisions import Decision, counted, plural, sort_key
+from unicrm.migrate.links import SHAPES
 from unicrm.migrate.mapping import Mapping, MissingPolicy
 from unicrm.migrate.names import automatic_reasons, stage_names
 from unicrm.migrate.routes import default_route
@@ -83,12 +84,39 @@ def _pipelines(
             yield Decision("stage", entity, name, "none", "not listed and no default stage")
 
 
-def _links(entity: EntityKind, kind: EntityKind, mapping: Mapping) -> Iterator[Decision]:
+def _unmoved(
+    source: Schema, target: Schema, migrating: tuple[EntityKind, ...]
+) -> Iterator[Decision]:
+    """The source's kinds that are not moved, and why."""
+    for entity in ORDER:
+        if entity not in source.entities or entity in migrating:
+            continue
+        name = plural(str(entity))
+        read_as = [k for k in source.shares(entity) if k in migrating]
+        if read_as:
+            yield Decision(
+                "route",
+                str(entity),
+                name,
+                f"read as {plural(str(read_as[0]))}",
+                f"the source keeps {name} and {plural(str(read_as[0]))} as the same records",
+            )
+        else:
+            yield Decision("route", str(entity), name, "not migrated", "the target has no place")
+
+
+def _links(
+    entity: EntityKind, kind: EntityKind, mapping: Mapping, moving: tuple[EntityKind, ...]
+) -> Iterator[Decision]:
     for link in links_of(kind):
         if link.mirror:
             outcome, reason = "written from the other side", f"the {plural(link.entity)} own it"
-        elif migrated(link.entity) is not None:
+        elif migrated(link.entity, moving) is not None:
             outcome, reason = f"the target's {link.entity} ids", "remapped through the ledger"
+            if not SHAPES[link.shape][2]:
+                reason += (
+                    f"; an id naming no migrated {link.entity}: {POLICY_OUTCOME[mapping.missing]}"
+                )
         elif mapping.keep_company_ids:
             outcome, reason = "kept as they are", "keep_company_ids = true"
         else:
@@ -151,22 +179,24 @@ def plan(
     *,
     created: frozenset[str] = frozenset(),
     users: list[UserMatch] | None = None,
+    migrating: tuple[EntityKind, ...] = ORDER,
 ) -> list[Decision]:
     """Every decision the run makes before it reads a record (see the module docstring).
 
     ``created``: the (case-folded) names of the target pipelines this run creates; ``users``:
-    how the source users were matched (:func:`~unicrm.migrate.users.match_users`).
+    how the source users were matched (:func:`~unicrm.migrate.users.match_users`);
+    ``migrating``: the kinds read and routed (their links are remapped).
     """
-    decisions: list[Decision] = []
+    decisions: list[Decision] = list(_unmoved(source, target, migrating))
     kinds = []
     for entity in entities:
-        if entity not in source.entities:
+        if entity not in migrating:
             continue
         route = mapping.route(entity)
         kinds.append(route.target_kind)
         decisions.append(_route(entity, route))
         decisions.extend(_pipelines(route, source, target, created))
-        decisions.extend(_links(entity, route.target_kind, mapping))
+        decisions.extend(_links(entity, route.target_kind, mapping, migrating))
         decisions.extend(_fields(entity, route.target_kind, mapping, target))
     decisions.append(_note(mapping, target, kinds))
     for match in users or ():

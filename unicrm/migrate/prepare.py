@@ -15,12 +15,19 @@ import attrs
 
 from unicrm.crm import AsyncCRM
 from unicrm.errors import ConfigurationError, ValidationError
-from unicrm.migrate.automap import Schema, auto_mapping, compatible, stage_key
+from unicrm.migrate.automap import (
+    Schema,
+    auto_mapping,
+    compatible,
+    complete_routes,
+    migrating,
+    stage_key,
+)
 from unicrm.migrate.mapping import Mapping, loads
 from unicrm.migrate.pipelines import ensure_pipelines, pipeline_creator, read_pipelines
 from unicrm.migrate.plan import plan, unmapped_stages
 from unicrm.migrate.run import SET_UP_RETRY, Run, backoff
-from unicrm.migrate.tables import ORDER, PIPELINED, ordered
+from unicrm.migrate.tables import PIPELINED
 from unicrm.migrate.users import UserMatch, match_users, read_users, users_map
 from unicrm.model import CustomFieldDef, EntityKind, StageSemantic
 
@@ -39,6 +46,7 @@ async def load_schema(crm: AsyncCRM) -> Schema:
         can_delete=caps.supports_delete,
         entities=frozenset(caps.entities),
         can_create_pipelines=pipeline_creator(crm) is not None,
+        same_records=caps.same_records,
     )
 
 
@@ -70,6 +78,9 @@ async def prepare(run: Run) -> None:
     source_schema = await run.retrying(lambda: load_schema(run.source))
     run.target_schema = await run.retrying(lambda: load_schema(run.target))
     mapping = run.options.mapping or auto_mapping(source_schema, run.target_schema)
+    mapping = complete_routes(mapping, source_schema, run.target_schema)
+    run.migrating = migrating(mapping, source_schema, run.target_schema)
+    run.entities = tuple(e for e in run.migrating if e in run.options.entities)
     for entity in EntityKind:
         declared = run.target.capabilities.cannot_store(entity)
         if declared:
@@ -78,17 +89,23 @@ async def prepare(run: Run) -> None:
     if stored:
         mapping = with_learned(mapping, loads(stored))
     run.mapping, users = await match_run_users(run, mapping)
-    run.target_schema, created = await ensure_pipelines(run, source_schema)
+    run.target_schema, created = await ensure_pipelines(run, source_schema, run.entities)
     run.target_stages = stage_semantics(run.target_schema)
-    entities = ordered(set(run.options.entities))
+    entities = run.entities
     run.report.decisions = plan(
-        run.mapping, source_schema, run.target_schema, entities, created=created, users=users
+        run.mapping,
+        source_schema,
+        run.target_schema,
+        entities,
+        created=created,
+        users=users,
+        migrating=run.migrating,
     )
     run.report.unmatched_users = [m.source.label() for m in users if not m.matched]
     problems = unmapped_stages(run.mapping, source_schema, entities)
     if problems:
         raise ConfigurationError("mapping: " + "; ".join(problems))
-    targets = [run.target_of(e) for e in ORDER]
+    targets = [run.target_of(e) for e in entities]
     lacking = [k for k in targets if "comments" in run.mapping.target_lacks(k)]
     if run.options.dry_run:
         plan_set_up(run, bool(lacking))
@@ -184,7 +201,7 @@ async def ensure_note_field(run: Run, entity: EntityKind) -> None:
     if not run.target_schema.can_create_fields:
         run.report.warn("the target has no comments and no custom fields: notes are dropped")
         return
-    kinds = sorted({run.target_of(e) for e in ORDER} | {entity}, key=str)
+    kinds = sorted({run.target_of(e) for e in run.entities} | {entity}, key=str)
     keys = {kind: (await fields_by_label(run, kind, [NOTE_FIELD]))[0].key for kind in kinds}
     if len(set(keys.values())) != 1:
         run.report.warn(f"note fields differ per entity: {keys}; using the {entity} one")

@@ -30,8 +30,9 @@ class Reader:
 
 
 def source_query(run: Run, entity: EntityKind) -> Any:
-    """All of ``entity`` in the source, or those updated since the delta bound."""
-    query = run.source.collection(entity).all()
+    """All of ``entity`` in the source with every link list, or those updated since the
+    delta bound."""
+    query = run.source.collection(entity).all().with_links()
     if run.options.since is not None:
         query = query.filter(F("updated_at") >= run.options.since)
     return query

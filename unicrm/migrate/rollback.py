@@ -40,6 +40,7 @@ async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) ->
     """Delete the target records the ledger says were created by its runs."""
     order = rollback_order()
     created = {str(e): [t for _, t in ledger.created(e)] for e in order}
+    created = {entity: ids for entity, ids in created.items() if ids}
     if not target.capabilities.supports_delete:
         total = sum(len(v) for v in created.values())
         return RollbackReport(
@@ -58,6 +59,8 @@ async def rollback(target: AsyncCRM, ledger: Ledger, *, concurrency: int = 4) ->
     gate = asyncio.Semaphore(concurrency)
     for entity in order:
         pairs = ledger.created(entity)
+        if not pairs:
+            continue
         deleted: list[str] = []
 
         async def drop(

@@ -117,6 +117,10 @@ class Run:
     source_key: str
     mapping: Mapping = attrs.field(factory=Mapping)
     target_schema: Schema | None = None
+    #: the kinds read from the source and routed into the target (their links are remapped)
+    migrating: tuple[EntityKind, ...] = ()
+    #: the kinds this run moves (``migrating`` within ``MigrateOptions.entities``), in order
+    entities: tuple[EntityKind, ...] = ()
     #: per target entity name, target ``"pipeline/stage"`` -> semantic
     target_stages: dict[str, dict[str, StageSemantic]] = attrs.field(factory=dict)
     #: per linked entity name, source id -> target id (what link remaps read)
@@ -124,6 +128,8 @@ class Run:
     #: per entity: whether records unknown to the ledger must be looked up before writing
     lookup_absent: dict[EntityKind, bool] = attrs.field(factory=dict)
     learn_lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    #: dry run: the source ids planned for creation, by entity name (their placeholders)
+    planned: dict[str, set[str]] = attrs.field(factory=dict)
     #: values moved to the note while records were first mapped (``values`` decisions)
     values: ValueCounter = attrs.field(factory=ValueCounter)
 
@@ -132,7 +138,7 @@ class Run:
         ``count``, the values it moves to the note are counted (first mapping only)."""
         ids: AbcMapping[str, AbcMapping[str, str]] = self.ids
         if self.options.dry_run:
-            ids = placeholders(self.ids)
+            ids = placeholders(self.ids, self.planned)
         return Context(
             mapping=self.mapping,
             source_key=self.source_key,
@@ -149,7 +155,7 @@ class Run:
     def load_ids(self, entity: EntityKind) -> None:
         """Read from the ledger the target ids of every entity ``entity``'s records link to."""
         for link in links_of(self.target_of(entity)):
-            kind = migrated(link.entity)
+            kind = migrated(link.entity, self.migrating)
             if kind is not None:
                 self.ids[link.entity] = self.ledger.target_ids(kind) if self.ledger else {}
 

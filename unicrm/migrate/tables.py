@@ -21,12 +21,12 @@ never a branch in the engine:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from unicrm.model import EntityKind, FrozenMap
+from unicrm.model import STAGED, EntityKind, FrozenMap
 
 
 class LinkShape(str, enum.Enum):
@@ -35,6 +35,7 @@ class LinkShape(str, enum.Enum):
     ONE = "one"  # a single id or None: ``company_id``
     MANY = "many"  # a tuple of ids: ``company_ids``
     CONTACTS = "contacts"  # a tuple of ``ContactLink`` (id and the main flag)
+    COMPANIES = "companies"  # a tuple of ``CompanyLink`` (id and the main flag)
 
     def __str__(self) -> str:
         return str(self.value)
@@ -100,27 +101,65 @@ class Route:
 
 
 #: The migration order (see the module docstring).
-ORDER: tuple[EntityKind, ...] = (EntityKind.CONTACT, EntityKind.LEAD)
+ORDER: tuple[EntityKind, ...] = (
+    EntityKind.COMPANY,
+    EntityKind.CONTACT,
+    EntityKind.LEAD,
+    EntityKind.DEAL,
+)
+
+#: Which kind is read when a source keeps several kinds as the same records (amoCRM: its
+#: leads are its deals): the first of them here. Deals come first: the collection every
+#: vendor's deals are read through, so amoCRM leads travel as deals.
+READ_PREFERENCE: tuple[EntityKind, ...] = (
+    EntityKind.COMPANY,
+    EntityKind.CONTACT,
+    EntityKind.DEAL,
+    EntityKind.LEAD,
+)
 
 #: Entities whose records sit in a pipeline stage.
-PIPELINED: frozenset[EntityKind] = frozenset({EntityKind.LEAD})
+PIPELINED: frozenset[EntityKind] = STAGED
 
-#: The target entities each source entity may be routed to.
+#: The target entities each source entity may be routed to (the first: when the target lacks
+#: the default route's entity, the first of these it has).
 ROUTABLE: dict[EntityKind, tuple[EntityKind, ...]] = {
+    EntityKind.COMPANY: (EntityKind.COMPANY,),
     EntityKind.CONTACT: (EntityKind.CONTACT,),
-    EntityKind.LEAD: (EntityKind.LEAD,),
+    EntityKind.LEAD: (EntityKind.LEAD, EntityKind.DEAL),
+    EntityKind.DEAL: (EntityKind.DEAL, EntityKind.LEAD),
 }
 
-#: The default routes (see the module docstring).
+#: The default routes (see the module docstring): deals keep their pipelines by name,
+#: creating the ones the target lacks (Bitrix24 categories become amoCRM pipelines and back).
 ROUTES: dict[EntityKind, Route] = {
+    EntityKind.COMPANY: Route("company", "company"),
     EntityKind.CONTACT: Route("contact", "contact"),
     EntityKind.LEAD: Route("lead", "lead", PipelinePolicy.MATCH),
+    EntityKind.DEAL: Route("deal", "deal", PipelinePolicy.CREATE),
+}
+
+#: The default route instead, when the target keeps the route's target entity in the same
+#: records as another kind (amoCRM: leads are deals): Bitrix24 leads get an amoCRM pipeline
+#: of their own, so they stay apart from the deals.
+SHARED_ROUTES: dict[EntityKind, Route] = {
+    EntityKind.LEAD: Route("lead", "lead", PipelinePolicy.OWN, "Leads"),
 }
 
 #: Link fields per entity, in the order their values are noted when they cannot be remapped.
+#: A company's contacts are the contacts' companies seen from the other end: the contacts
+#: (migrated after the companies) write them.
 LINKS: dict[EntityKind, tuple[Link, ...]] = {
-    EntityKind.CONTACT: (Link("company_id", "company"),),
+    EntityKind.COMPANY: (Link("contacts", "contact", LinkShape.CONTACTS, mirror=True),),
+    EntityKind.CONTACT: (
+        Link("company_id", "company"),
+        Link("companies", "company", LinkShape.COMPANIES),
+    ),
     EntityKind.LEAD: (
+        Link("company_id", "company"),
+        Link("contacts", "contact", LinkShape.CONTACTS),
+    ),
+    EntityKind.DEAL: (
         Link("company_id", "company"),
         Link("contacts", "contact", LinkShape.CONTACTS),
     ),
@@ -132,9 +171,9 @@ def links_of(entity: EntityKind) -> tuple[Link, ...]:
     return LINKS.get(entity, ())
 
 
-def migrated(name: str) -> EntityKind | None:
-    """The entity kind named ``name`` when the migration moves it, else None."""
-    return next((kind for kind in ORDER if str(kind) == name), None)
+def migrated(name: str, among: Iterable[EntityKind] = ORDER) -> EntityKind | None:
+    """The entity kind named ``name`` when it is ``among`` the kinds migrated, else None."""
+    return next((kind for kind in among if str(kind) == name), None)
 
 
 def ordered(entities: frozenset[EntityKind] | set[EntityKind]) -> tuple[EntityKind, ...]:

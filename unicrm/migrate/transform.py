@@ -73,6 +73,17 @@ NOTABLE: dict[EntityKind, tuple[str, ...]] = {
         "tags",
         "comments",
     ),
+    EntityKind.DEAL: ("title", "amount", "source", "tags", "comments"),
+    EntityKind.COMPANY: (
+        "title",
+        "phones",
+        "emails",
+        "websites",
+        "address",
+        "industry",
+        "tags",
+        "comments",
+    ),
 }
 
 NOTE_HEADER = "[unicrm migration]"
@@ -127,6 +138,8 @@ class Context:
     #: called per record with the names of the values moved to the note (or dropped) and
     #: what happened to them (:data:`NOTED` or :data:`DROPPED`): the plan counts them
     noted: Callable[[EntityKind, tuple[str, ...], str], None] | None = None
+    #: remap mirrored links too (verification: every end is written by then)
+    mirrors: bool = False
 
 
 def _stage(stage: StageRef | None, entity: EntityKind, ctx: Context) -> StageRef | None:
@@ -284,7 +297,7 @@ def map_record(record: Record, ctx: Context) -> Record:
         if name not in lacks and fields.get(name):
             fields[name] = _kinds(name, fields[name], lacks, lost)
     for name in ordered:
-        if name in fields and name not in {"origin", "custom", "stage", "contacts"}:
+        if name in fields and name not in {"origin", "custom", "stage", "contacts", "companies"}:
             if present(fields[name]) and name != "comments":
                 lost.append((name, fields[name]))
             fields[name] = () if isinstance(fields[name], tuple) else None
@@ -298,7 +311,14 @@ def map_record(record: Record, ctx: Context) -> Record:
     comments = getattr(record, "comments", None)
     if "comments" in lacks and present(comments):
         lost.append(("comments", comments))
-    remap_links(kind, fields, ctx.ids, keep_foreign=mapping.keep_company_ids, lost=lost)
+    remap_links(
+        kind,
+        fields,
+        ctx.ids,
+        keep_foreign=mapping.keep_company_ids,
+        lost=lost,
+        mirrors=ctx.mirrors,
+    )
     fields["custom"] = _custom(record, entity, ctx, lost)
     responsible = getattr(record, "responsible_id", None)
     if responsible is not None:

@@ -21,19 +21,21 @@ import time
 
 from unicrm.crm import AsyncCRM
 from unicrm.errors import ConfigurationError
+from unicrm.migrate.automap import migrating
 from unicrm.migrate.compare import comparable, link_fields, matches
 from unicrm.migrate.ledger import Ledger
 from unicrm.migrate.links import LinkMissing
 from unicrm.migrate.mapping import loads
 from unicrm.migrate.prepare import load_schema, stage_semantics
 from unicrm.migrate.report import Difference, VerifyReport
-from unicrm.migrate.tables import links_of, migrated, ordered
+from unicrm.migrate.tables import links_of, migrated
 from unicrm.migrate.transform import Context, map_record, origin_marker, source_key_of
 from unicrm.model import EntityKind, Record
 
 
 async def _all(crm: AsyncCRM, entity: EntityKind) -> list[Record]:
-    return [r async for page in crm.collection(entity).all().pages() for r in page]
+    query = crm.collection(entity).all().with_links()
+    return [r async for page in query.pages() for r in page]
 
 
 async def verify(
@@ -52,14 +54,17 @@ async def verify(
         raise ConfigurationError(f"ledger {ledger.path} records no migration to verify")
     mapping = loads(stored)
     source_key = ledger.get_meta("source_key") or source_key_of(source_label)
-    semantics = stage_semantics(await load_schema(target))
-    for entity in ordered(source.capabilities.entities):
+    target_schema = await load_schema(target)
+    semantics = stage_semantics(target_schema)
+    moved = migrating(mapping, await load_schema(source), target_schema)
+    for entity in moved:
         into = mapping.route(entity).target_kind
         ctx = Context(
             mapping=mapping,
             source_key=source_key,
             target_stages=semantics,
-            ids=_linked_ids(ledger, into),
+            ids=_linked_ids(ledger, into, moved),
+            mirrors=True,
         )
         prefix = origin_marker(source_key, entity, "")
         sources = await _all(source, entity)
@@ -79,11 +84,13 @@ async def verify(
     return report
 
 
-def _linked_ids(ledger: Ledger, entity: EntityKind) -> dict[str, dict[str, str]]:
+def _linked_ids(
+    ledger: Ledger, entity: EntityKind, moved: tuple[EntityKind, ...]
+) -> dict[str, dict[str, str]]:
     """The ledger's target ids of every migrated entity a target ``entity`` links to."""
     ids: dict[str, dict[str, str]] = {}
     for link in links_of(entity):
-        kind = migrated(link.entity)
+        kind = migrated(link.entity, moved)
         if kind is not None:
             ids[link.entity] = ledger.target_ids(kind)
     return ids

@@ -27,7 +27,9 @@ from unicrm.migrate.transform import CURRENCY, FRACTION, map_record
 from unicrm.model import EntityKind, Record
 
 #: Model fields that never become "lacked" (the engine needs them, or they are structure).
-STRUCTURAL = frozenset({"id", "origin", "custom", "stage", "contacts", "extra", "raw", "vendor"})
+STRUCTURAL = frozenset(
+    {"id", "origin", "custom", "stage", "contacts", "companies", "extra", "raw", "vendor"}
+)
 
 
 async def write_batch(run: Run, entity: EntityKind, batch: list[Item]) -> None:

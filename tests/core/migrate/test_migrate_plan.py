@@ -50,8 +50,9 @@ async def test_dry_run_decisions_equal_the_real_runs(
         "lead field Colour (color): the target field 'Colour' (colour) (matched by key or label)",
         "contact field Nickname (nick): a new text field 'Nickname' "
         "(the target has no field of that name and type)",
-        "contact link company_id: moved to the note "
-        "(companies are not migrated: their ids mean nothing in the target)",
+        "contact link company_id: the target's company ids (remapped through the ledger; "
+        "an id naming no migrated company: moved to the note)",
+        "company link contacts: written from the other side (the contacts own it)",
         "lead values Colour: moved to the note (the target cannot hold them), 10 records",
         "contact values company_id: moved to the note (the target cannot hold them), 2 records",
     ):

@@ -24,8 +24,14 @@ LEAD = EntityKind.LEAD
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[routes.leed]\nto = 'lead'", r"\[routes.leed\]: 'leed' is not one of contact, lead"),
-        ("[routes.lead]\nto = 'contact'", r"\[routes.lead\] to: 'contact' is not one of lead"),
+        (
+            "[routes.leed]\nto = 'lead'",
+            r"\[routes.leed\]: 'leed' is not one of company, contact, deal, lead",
+        ),
+        (
+            "[routes.lead]\nto = 'contact'",
+            r"\[routes.lead\] to: 'contact' is not one of deal, lead",
+        ),
         (
             "[routes.lead]\npipelines = 'sideways'",
             r"pipelines = 'sideways' is not one of match, create, own, none",
@@ -101,14 +107,16 @@ async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
     mapping = await _own_route_mapping(src, dst)
     dry = await run_s_to_t(src, dst, None, mapping=mapping)
     assert dst.created == []  # a dry run creates nothing ...
-    planned = [d for d in dry.decisions if d.topic == "pipeline"]
+    planned = [d for d in dry.decisions if d.topic == "pipeline" and d.entity == "lead"]
     assert [(d.outcome, d.reason) for d in planned] == [
         ("From the old CRM", "the route's own pipeline, created by the migration")
     ]
     with Ledger(tmp_path / "run.db") as ledger:
         report = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
-        assert [d for d in report.decisions if d.topic == "pipeline"] == planned  # the same
+        assert [d for d in report.decisions if d.topic == "pipeline" and d.entity == "lead"] == (
+            planned  # the same
+        )
         assert f"lead pipeline 'From the old CRM' ({dst.created[0].id})" in report.created
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0
     assert [p.name for p in dst.created] == ["From the old CRM"]

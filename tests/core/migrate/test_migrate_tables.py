@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from unicrm import Contact, ContactLink, Lead
+from unicrm import Company, CompanyLink, ContactLink, Lead
 from unicrm.migrate import tables
 from unicrm.migrate.compare import comparable
 from unicrm.migrate.links import LinkMissing, placeholders, remap_links
 from unicrm.migrate.tables import LINKS, ORDER, Link, LinkShape, migrated, rollback_order
-from unicrm.model import EntityKind
+from unicrm.model import NOT_LOADED, EntityKind
 
 
 def test_every_link_points_at_an_entity_migrated_earlier_or_is_a_mirror() -> None:
@@ -62,7 +62,16 @@ def test_a_link_to_a_record_without_target_names_the_record() -> None:
     fields = {"contacts": (ContactLink("5"),), "company_id": None}
     with pytest.raises(LinkMissing, match="lead links source contact 5"):
         remap_links(EntityKind.LEAD, fields, {"contact": {}}, keep_foreign=False, lost=[])
-    dry = placeholders({"contact": {}})
+    # a dry run: a contact it planned gets a placeholder, one it did not is missing as above
+    with pytest.raises(LinkMissing):
+        remap_links(
+            EntityKind.LEAD,
+            dict(fields),
+            placeholders({"contact": {}}, {}),
+            keep_foreign=False,
+            lost=[],
+        )
+    dry = placeholders({"contact": {}}, {"contact": {"5"}})
     remap_links(EntityKind.LEAD, fields, dry, keep_foreign=False, lost=[])
     assert fields["contacts"] == (ContactLink("new-contact-for-5"),)
 
@@ -70,15 +79,36 @@ def test_a_link_to_a_record_without_target_names_the_record() -> None:
 def test_many_shaped_and_mirrored_links(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(
         tables.LINKS,
-        EntityKind.CONTACT,
-        (Link("tags", "contact", LinkShape.MANY), Link("company_id", "company", mirror=True)),
+        EntityKind.COMPANY,
+        (
+            Link("tags", "contact", LinkShape.MANY),
+            Link("contacts", "contact", LinkShape.CONTACTS, mirror=True),
+        ),
     )
-    fields, lost = {"tags": ("1", "2"), "company_id": "900"}, []
-    remap_links(
-        EntityKind.CONTACT, fields, {"contact": {"1": "a", "2": "b"}}, keep_foreign=False, lost=lost
-    )
-    assert fields == {"tags": ("a", "b"), "company_id": None} and lost == []
-    # a mirrored link is not compared (the other side writes it); a MANY link as a set
-    one = comparable(Contact(first_name="x", tags=("b", "a"), company_id="1"))
-    other = comparable(Contact(first_name="x", tags=("a", "b"), company_id="2"))
-    assert one == other and "company_id" not in one
+    ids = {"contact": {"1": "a", "2": "b"}}
+    fields, lost = {"tags": ("1", "2"), "contacts": (ContactLink("2", is_main=True),)}, []
+    remap_links(EntityKind.COMPANY, fields, ids, keep_foreign=False, lost=lost)
+    # a mirrored link is left for the other end to write: the target keeps what it holds
+    assert fields == {"tags": ("a", "b"), "contacts": NOT_LOADED} and lost == []
+    # verification remaps it like any link, once every end is written
+    fields = {"tags": (), "contacts": (ContactLink("2", is_main=True),)}
+    remap_links(EntityKind.COMPANY, fields, ids, keep_foreign=False, lost=[], mirrors=True)
+    assert fields["contacts"] == (ContactLink("b", is_main=True),)
+    # a link list not loaded is not compared; a MANY link compares as a set
+    one = comparable(Company(title="x", tags=("b", "a"), contacts=NOT_LOADED))
+    other = comparable(Company(title="x", tags=("a", "b"), contacts=[ContactLink("7")]))
+    assert "contacts" not in one and one["tags"] == other["tags"]
+
+
+def test_a_single_id_without_a_target_record_goes_to_the_note_a_list_waits() -> None:
+    fields, lost = {"company_id": "900", "companies": ()}, []
+    remap_links(EntityKind.CONTACT, fields, {"company": {}}, keep_foreign=False, lost=lost)
+    assert fields["company_id"] is None and lost == [("company_id", "900")]
+    with pytest.raises(LinkMissing, match="contact links source company 900"):
+        remap_links(
+            EntityKind.CONTACT,
+            {"companies": (CompanyLink("900"),)},
+            {"company": {}},
+            keep_foreign=False,
+            lost=[],
+        )
