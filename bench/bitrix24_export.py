@@ -42,6 +42,7 @@ from unicrm.emulation import ServerThread, free_port
 from unicrm.model import EntityKind
 from unicrm_bitrix24.adapter import SELECT
 from unicrm_bitrix24.emulator import Bitrix24Emulator
+from unicrm_bitrix24.emulator.fields import LEAD_USER_FIELDS
 
 ROWS_PER_REQUEST = 2500
 #: Seconds between exports, so the vendor bucket (50, draining 2/s) is empty for each.
@@ -81,11 +82,15 @@ class Peer:
 
 
 #: "same": the columns unicrm reads for a full record (standard fields, user fields, phones,
-#: e-mails, web, messengers, contact ids) - the same export, which the 2x target applies to;
+#: e-mails, web, messengers, links, contact ids, and by name the multiple user fields, which
+#: ``UF_*`` leaves out: the seeded portal's) - the same export, which the 2x target applies to;
 #: "default": ``get_all("crm.lead.list")`` with no params, whose default select leaves out the
 #: phones, e-mails and user fields (fewer columns per row: shown for reference).
 PEERS: dict[str, Peer] = {
-    "same": Peer(list(SELECT[EntityKind.LEAD]), "target >= 2x"),
+    "same": Peer(
+        [*SELECT[EntityKind.LEAD], *(f.code for f in LEAD_USER_FIELDS if f.multiple)],
+        "target >= 2x",
+    ),
     "default": Peer(None, "the peer reads fewer columns: shown for reference"),
 }
 

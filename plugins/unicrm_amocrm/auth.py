@@ -10,6 +10,7 @@ are read, so they never show in reprs, logs or errors.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -19,7 +20,7 @@ from typing import Any
 import attrs
 import httpx
 
-from unicrm.errors import AuthError, ConfigurationError
+from unicrm.errors import AuthError, ConfigurationError, RequestTimeout
 from unicrm.transport import (
     BearerAuth,
     MemoryTokenStore,
@@ -28,16 +29,21 @@ from unicrm.transport import (
     TokenRefresher,
     TokenStore,
     decode_json,
+    ensure_first_pair,
     receive,
     register_secret,
     request_info,
     translate_exception,
+    within,
 )
 
 VENDOR = "amocrm"
 TOKEN_ENV = "UNICRM_AMOCRM_TOKEN"
 TOKEN_PATH = "/oauth2/access_token"
 OAUTH_OPTIONS = ("client_id", "client_secret", "redirect_uri")
+#: Overall bound of one token grant (a slow-dripping endpoint cannot hold a refresh, and the
+#: store lock it holds, for longer).
+GRANT_SECONDS = 30.0
 
 
 def _secret(value: Any) -> Secret:
@@ -96,13 +102,19 @@ class OAuthApp:
             **grant,
         }
         async with httpx.AsyncClient(
-            base_url=self.base_url, transport=self.transport, timeout=30.0
+            base_url=self.base_url, transport=self.transport, timeout=GRANT_SECONDS
         ) as client:
             request = client.build_request("POST", TOKEN_PATH, json=body)
             try:
-                response, raw = await receive(client, request, vendor=VENDOR)
+                response, raw = await within(GRANT_SECONDS, receive(client, request, vendor=VENDOR))
             except httpx.HTTPError as exc:
                 raise translate_exception(exc, request_info(request), VENDOR) from None
+            except asyncio.TimeoutError:
+                raise RequestTimeout(
+                    f"amocrm token endpoint gave no complete answer within {GRANT_SECONDS:g} s",
+                    vendor=VENDOR,
+                    request=request_info(request),
+                ) from None
         if response.status_code != 200:
             raise AuthError(
                 f"amocrm refused the {grant['grant_type']} grant",
@@ -159,8 +171,7 @@ def _oauth(
         code_secret = _secret(code)
 
         async def exchange() -> None:
-            if store.load() is None:
-                store.save(await app.exchange_code(code_secret.reveal()))
+            await ensure_first_pair(store, lambda: app.exchange_code(code_secret.reveal()))
 
         startup = exchange
     elif store.load() is None:

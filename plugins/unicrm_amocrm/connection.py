@@ -11,65 +11,73 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
 
 from unicrm.errors import ConfigurationError
+from unicrm.plugins import Kind, Option, check_options
 from unicrm_amocrm.adapter import AdapterSettings, AmoCRMAdapter
 from unicrm_amocrm.auth import make_auth
 from unicrm_amocrm.client import AmoClient, base_url_of
 from unicrm_amocrm.limiter import INTEGRATION_RATE, limiter_for
 
-KNOWN_OPTIONS = frozenset(
-    {
-        "token",
-        "client_id",
-        "client_secret",
-        "redirect_uri",
-        "code",
+#: amoCRM takes at most this many records per write request.
+MAX_WRITE_BATCH = 250
+
+#: Every option ``amocrm://`` takes, and what its value must be (see the module docstring).
+OPTIONS = (
+    Option("token", Kind.secret(), "long-lived token", secret=True),
+    Option("client_id", Kind.text(), "OAuth integration id"),
+    Option("client_secret", Kind.secret(), "OAuth integration secret", secret=True),
+    Option("redirect_uri", Kind.url("https", "http"), "the integration's redirect URI"),
+    Option("code", Kind.secret(), "OAuth authorization code", secret=True),
+    Option(
         "token_store",
+        Kind.having("load", "save", expected="a token store (load() and save())"),
+        "where the OAuth pair is kept",
+    ),
+    Option(
         "transport",
-        "write_batch_size",
-        "concurrency",
-        "rate",
-        "timeout",
-    }
+        Kind.instance_of(httpx.AsyncBaseTransport, expected="an httpx async transport"),
+        "e.g. unicrm.emulation.EmulatorTransport(emulator)",
+    ),
+    Option("write_batch_size", Kind.integer(1, MAX_WRITE_BATCH), "records per write"),
+    Option("concurrency", Kind.integer(1), "pages in flight"),
+    Option("rate", Kind.integer(1), "requests per second per integration"),
+    Option("timeout", Kind.seconds(), "seconds"),
 )
-
-
-def _positive_int(options: Mapping[str, Any], name: str, default: int) -> int:
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"amocrm option {name} must be a positive int, got {value!r}")
-    return value
+KNOWN_OPTIONS = frozenset(option.name for option in OPTIONS)
 
 
 def connect_adapter(url: str, options: Mapping[str, Any]) -> AmoCRMAdapter:
     """Build the adapter for ``url`` and the caller's options (see the module docstring)."""
-    unknown = sorted(set(options) - KNOWN_OPTIONS)
-    if unknown:
+    options = check_options("amocrm", options, OPTIONS)
+    parts = urlsplit(url)
+    if parts.path.strip("/") or parts.query:
         raise ConfigurationError(
-            f"unknown amocrm options {unknown}; known: {', '.join(sorted(KNOWN_OPTIONS))}"
+            "an amoCRM URL is the account's address only (amocrm://SUBDOMAIN.amocrm.ru), "
+            "without a path or ?query; give settings as options"
         )
     base_url = base_url_of(url)
     transport = options.get("transport")
     setup = make_auth(base_url, options, transport)
-    batch = _positive_int(options, "write_batch_size", 50)
-    if batch > 250:
-        raise ConfigurationError("amocrm write_batch_size is at most 250")
     limiter = limiter_for(
-        base_url, setup.label, integration_rate=_positive_int(options, "rate", INTEGRATION_RATE)
+        base_url, setup.label, integration_rate=options.get("rate", INTEGRATION_RATE)
     )
     client = AmoClient(
         base_url,
         auth=setup.auth,
         limiter=limiter,
         transport=transport,
-        timeout=float(options.get("timeout", 30.0)),
+        timeout=options.get("timeout", 30.0),
         startup=setup.startup,
     )
     settings = AdapterSettings(
-        write_batch_size=batch, concurrency=_positive_int(options, "concurrency", 7)
+        write_batch_size=options.get("write_batch_size", 50),
+        concurrency=options.get("concurrency", 7),
     )
     return AmoCRMAdapter(client, settings)
 
 
-__all__ = ["KNOWN_OPTIONS", "connect_adapter"]
+__all__ = ["KNOWN_OPTIONS", "OPTIONS", "connect_adapter"]

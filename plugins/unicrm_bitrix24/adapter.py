@@ -34,7 +34,7 @@ from unicrm_bitrix24.mapping import (
     row_mapper,
     to_wire,
 )
-from unicrm_bitrix24.reading import KeysetReader
+from unicrm_bitrix24.reading import KeysetReader, Rider, list_rows
 from unicrm_bitrix24.schema import (
     UF_PREFIX,
     UF_TYPE_OF,
@@ -48,10 +48,12 @@ from unicrm_bitrix24.writing import Step, Unit, run_units
 VENDOR = "bitrix24"
 NAME: Mapping[EntityKind, str] = {EntityKind.LEAD: "lead", EntityKind.CONTACT: "contact"}
 #: What list reads select: standard fields, user fields, and the multifields (no mask covers
-#: those, notes §4.1), plus the lead's contact ids.
+#: those, notes §4.1), plus the lead's contact ids. ``UF_*`` leaves out *multiple* user fields
+#: (``crm.lead.list``: "UF_*" - all custom fields, excluding multiple fields), so reads add
+#: their names from the portal snapshot (:func:`list_select`).
 SELECT: Mapping[EntityKind, tuple[str, ...]] = {
-    EntityKind.LEAD: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM", "CONTACT_IDS"),
-    EntityKind.CONTACT: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM"),
+    EntityKind.LEAD: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM", "LINK", "CONTACT_IDS"),
+    EntityKind.CONTACT: ("*", "UF_*", "PHONE", "EMAIL", "WEB", "IM", "LINK"),
 }
 LINKS_KEY = "__links__"
 #: The portal snapshot (lead stages, sources, user fields of both entities): one ``batch``.
@@ -61,6 +63,11 @@ SCHEMA_COMMANDS: Mapping[str, str] = {
     "lead_uf": command("crm.lead.userfield.list", {"order": {"SORT": "ASC"}}),
     "contact_uf": command("crm.contact.userfield.list", {"order": {"SORT": "ASC"}}),
 }
+
+
+def list_select(entity: EntityKind, schema: PortalSchema) -> tuple[str, ...]:
+    """The ``select`` of a full-record read: :data:`SELECT` and every multiple user field."""
+    return (*SELECT[entity], *schema.multiple_field_names(entity))
 
 
 class Client(Protocol):
@@ -180,7 +187,7 @@ class Bitrix24Adapter(Adapter):
     async def _with_links(self, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """Lead rows completed with their contact bindings where the row lacks the list."""
         need = [
-            str(r["ID"])
+            str(r.get("ID"))
             for r in rows
             if not isinstance(r.get("CONTACT_IDS"), list) and canonical_id(r.get("CONTACT_ID"))
         ]
@@ -191,8 +198,15 @@ class Bitrix24Adapter(Adapter):
                 {f"l{i}": command("crm.lead.contact.items.get", {"id": i}) for i in chunk},
                 read_only=True,
             )
-            found.update({i: answer.results.get(f"l{i}") for i in chunk})
-        return [{**r, LINKS_KEY: found[str(r["ID"])]} if str(r["ID"]) in found else r for r in rows]
+            for i in chunk:
+                error = answer.errors.get(f"l{i}")
+                if error is not None and not isinstance(error, NotFound):
+                    raise error  # a lead deleted since its row was read simply has no links
+                found[i] = answer.results.get(f"l{i}")
+        return [
+            {**r, LINKS_KEY: found[str(r.get("ID"))]} if str(r.get("ID")) in found else r
+            for r in rows
+        ]
 
     def _records(
         self, entity: EntityKind, rows: Sequence[Mapping[str, Any]], schema: PortalSchema
@@ -211,18 +225,18 @@ class Bitrix24Adapter(Adapter):
         return records
 
     async def _rows_by_id(
-        self, entity: EntityKind, ids: Sequence[str]
+        self, entity: EntityKind, ids: Sequence[str], schema: PortalSchema
     ) -> dict[str, Mapping[str, Any]]:
         """Current vendor rows by id (lists of 50 ids per command, links for leads)."""
         wanted = [i for i in dict.fromkeys(ids) if canonical_id(i)]
         method = f"crm.{NAME[entity]}.list"
+        select = list(list_select(entity, schema))
         rows: dict[str, Mapping[str, Any]] = {}
         steps: dict[str, str] = {}
         for n, start in enumerate(range(0, len(wanted), PAGE_SIZE)):
             chunk = wanted[start : start + PAGE_SIZE]
             steps[f"p{n}"] = command(
-                method,
-                {"filter": {"@ID": chunk}, "select": list(SELECT[entity]), "start": -1},
+                method, {"filter": {"@ID": chunk}, "select": select, "start": -1}
             )
         if entity is EntityKind.LEAD:
             steps.update(
@@ -233,9 +247,12 @@ class Bitrix24Adapter(Adapter):
             answer = await self.client.batch(
                 {k: steps[k] for k in keys[start : start + BATCH_COMMANDS]}, read_only=True
             )
+            for key, error in answer.errors.items():
+                if key.startswith("p") or not isinstance(error, NotFound):
+                    raise error  # only a missing lead's links may be missing
             for key, value in answer.results.items():
-                if key.startswith("p") and isinstance(value, list):
-                    rows.update({str(r["ID"]): dict(r) for r in value if isinstance(r, Mapping)})
+                if key.startswith("p"):
+                    rows.update({str(r.get("ID")): dict(r) for r in list_rows(value)})
             if entity is EntityKind.LEAD:
                 for key, value in answer.results.items():
                     if key.startswith("l") and "ID" in rows.get(key[1:], {}):
@@ -245,10 +262,11 @@ class Bitrix24Adapter(Adapter):
     async def get(self, entity: EntityKind, record_id: str) -> Record:
         if canonical_id(record_id) is None:
             raise _missing(entity, record_id)
-        rows = await self._rows_by_id(entity, [record_id])
+        schema = await self.schema()
+        rows = await self._rows_by_id(entity, [record_id], schema)
         if record_id not in rows:
             raise _missing(entity, record_id)
-        return self._records(entity, [rows[record_id]], await self.schema())[0]
+        return self._records(entity, [rows[record_id]], schema)[0]
 
     async def compile(
         self,
@@ -280,10 +298,14 @@ class Bitrix24Adapter(Adapter):
     ) -> AsyncIterator[list[Record]]:
         projected = request.payload if isinstance(request.payload, Projected) else None
         query: ListQuery = projected.query if projected else request.payload
-        select = projected.select if projected else SELECT[entity]
         if query.never:
             return
         schema = self._schema
+        select = (
+            projected.select
+            if projected
+            else (list_select(entity, schema) if schema is not None else SELECT[entity])
+        )
         reader = KeysetReader(
             self.client,
             query.method,
@@ -293,15 +315,50 @@ class Bitrix24Adapter(Adapter):
             batchable=query.batchable,
             extra_commands=SCHEMA_COMMANDS if schema is None else None,
         )
+        held: tuple[list[Mapping[str, Any]], Rider] | None = None
         async for page in reader.pages(query.limit):
             if schema is None:
                 extra = reader.extra_results
                 schema = self._adopt_schema(extra) if extra is not None else await self.schema()
-            exact = entity is EntityKind.LEAD and self.settings.contact_links == "exact"
-            rows = await self._with_links(page) if exact else page
-            with collector_paused():
-                records = self._records(entity, rows, schema)
-            yield records
+                held = self._complete_later(entity, reader, page, schema, projected is None)
+                if held is not None:
+                    continue
+            yield await self._page_records(entity, page, schema)
+            if held is not None and held[1].answer.done():
+                yield await self._page_records(entity, _completed(*held), schema)
+                held = None
+        if held is not None and schema is not None:
+            await reader.flush_riders()
+            yield await self._page_records(entity, _completed(*held), schema)
+
+    def _complete_later(
+        self,
+        entity: EntityKind,
+        reader: KeysetReader,
+        page: list[Mapping[str, Any]],
+        schema: PortalSchema,
+        full: bool,
+    ) -> tuple[list[Mapping[str, Any]], Rider] | None:
+        """The first page of a read that brought the snapshot along could not name the
+        multiple user fields the snapshot lists: the rest of the read selects them, and the
+        first page's values come in a rider of a later batch (``None``: nothing to add)."""
+        names = schema.multiple_field_names(entity) if full else ()
+        if not names:
+            return None
+        reader.select = [*reader.select, *names]
+        if not page:
+            return None
+        ids = [str(r.get("ID")) for r in page]
+        params = {"filter": {"@ID": ids}, "select": ["ID", *names], "start": -1}
+        return page, reader.add_rider(command(reader.method, params))
+
+    async def _page_records(
+        self, entity: EntityKind, page: Sequence[Mapping[str, Any]], schema: PortalSchema
+    ) -> list[Record]:
+        exact = entity is EntityKind.LEAD and self.settings.contact_links == "exact"
+        rows = await self._with_links(page) if exact else page
+        with collector_paused():
+            return self._records(entity, rows, schema)
 
     # --- writing -----------------------------------------------------------------------
     def _unit(
@@ -350,7 +407,7 @@ class Bitrix24Adapter(Adapter):
         results: dict[int, WriteResult] = {}
         stored: dict[str, Mapping[str, Any]] = {}
         if update:
-            stored = await self._rows_by_id(entity, [r.id or "" for r in records])
+            stored = await self._rows_by_id(entity, [r.id or "" for r in records], schema)
         units: list[Unit] = []
         for index, record in enumerate(records):
             current = stored.get(record.id or "") if update else None
@@ -368,7 +425,7 @@ class Bitrix24Adapter(Adapter):
                 results[index] = value
             else:
                 ids[index] = str(records[index].id) if update else str(value.get(f"w{index}"))
-        back = await self._rows_by_id(entity, list(ids.values()))
+        back = await self._rows_by_id(entity, list(ids.values()), schema)
         mapped = dict(zip(back, self._records(entity, list(back.values()), schema), strict=True))
         for index, record_id in ids.items():
             results[index] = mapped.get(record_id) or _missing(entity, record_id)
@@ -442,6 +499,13 @@ class Bitrix24Adapter(Adapter):
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _completed(page: list[Mapping[str, Any]], rider: Rider) -> list[Mapping[str, Any]]:
+    """``page`` with the values its rider read (rows the rider did not find stay as read)."""
+    found = list_rows(rider.answer.result())
+    by_id = {str(r.get("ID")): r for r in found}
+    return [{**row, **by_id.get(str(row.get("ID")), {})} for row in page]
 
 
 def _raise_or_record(result: WriteResult) -> Record:

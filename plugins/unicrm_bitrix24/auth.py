@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from unicrm.errors import AuthError, ConfigurationError
+from unicrm.errors import AuthError, ConfigurationError, RequestTimeout
 from unicrm.transport import (
     MemoryTokenStore,
     Secret,
@@ -26,13 +27,18 @@ from unicrm.transport import (
     TokenRefresher,
     TokenStore,
     check_url_security,
+    ensure_first_pair,
     json_problem,
     receive,
     register_secret,
+    within,
 )
 
 VENDOR = "bitrix24"
 OAUTH_URL = "https://oauth.bitrix.info/oauth/token/"
+#: Overall bound of one token grant (a slow-dripping server cannot hold a refresh, and the
+#: store lock it holds, for longer).
+GRANT_SECONDS = 30.0
 
 
 def secret(value: Any) -> Secret:
@@ -89,13 +95,18 @@ class OAuthApp:
             **grant,
         }
         self.calls += 1
-        async with httpx.AsyncClient(transport=self.transport, timeout=30.0) as client:
+        async with httpx.AsyncClient(transport=self.transport, timeout=GRANT_SECONDS) as client:
             request = client.build_request("GET", self.oauth_url, params=params)
             try:
-                response, raw = await receive(client, request, vendor=VENDOR)
+                response, raw = await within(GRANT_SECONDS, receive(client, request, vendor=VENDOR))
             except httpx.HTTPError as exc:
                 raise AuthError(
                     f"bitrix24 OAuth server unreachable ({type(exc).__name__})", vendor=VENDOR
+                ) from None
+            except asyncio.TimeoutError:
+                raise RequestTimeout(
+                    f"bitrix24 OAuth server gave no complete answer within {GRANT_SECONDS:g} s",
+                    vendor=VENDOR,
                 ) from None
         body, _problem = json_problem(raw)
         if response.status_code != 200:
@@ -143,9 +154,8 @@ class Credentials:
         """First use: exchange the authorization code when the store is empty."""
         if self.refresher is None or self._code is None or self.app is None:
             return
-        code, self._code = self._code, None
-        if self.refresher.store.load() is None:
-            self.refresher.store.save(await self.app.exchange_code(code.reveal()))
+        code, self._code, app = self._code, None, self.app
+        await ensure_first_pair(self.refresher.store, lambda: app.exchange_code(code.reveal()))
 
     async def token(self) -> TokenPair | None:
         """The pair a call should carry in ``auth`` (None for a webhook)."""

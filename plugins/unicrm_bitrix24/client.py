@@ -29,7 +29,7 @@ from unicrm.transport import (
 )
 from unicrm_bitrix24.auth import Credentials
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS
-from unicrm_bitrix24.errors import classify, command_error
+from unicrm_bitrix24.errors import classify, command_error, unanswered
 from unicrm_bitrix24.limiter import Bitrix24Limiter
 from unicrm_bitrix24.wire import php_query
 
@@ -214,24 +214,29 @@ class Bitrix24Client:
         attempt = 1
         while True:
             await self.limiter.hold_methods(methods.values())
-            answer, refused = await self._batch_once(params, methods, read_only)
+            answer, refused = await self._batch_once(params, methods, read_only, halt)
             if not refused or not read_only or attempt >= self.policy.max_attempts:
                 return answer
             attempt += 1
 
     async def _batch_once(
-        self, params: Mapping[str, Any], methods: Mapping[str, str], read_only: bool
+        self, params: Mapping[str, Any], methods: Mapping[str, str], read_only: bool, halt: bool
     ) -> tuple[BatchResult, dict[str, str | None]]:
         # a batch of reads is as safe to resend as each of its reads
         body = await self.call_raw("batch", params, idempotent=read_only)
         result = body.get("result")
         if not isinstance(result, Mapping):
             raise InvalidResponse("bitrix24 batch answered without its result maps", vendor=VENDOR)
+        results = _as_map(result.get("result"))
         errors = {k: command_error(v) for k, v in _as_map(result.get("result_error")).items()}
+        if not (halt and errors):  # after a halting error the rest rightly did not run
+            for key in methods:
+                if key not in results and key not in errors:
+                    errors[key] = unanswered(key)
         refused = {k: e.code for k, e in errors.items() if isinstance(e, RateLimited)}
         self.limiter.observe_commands(methods, _as_map(result.get("result_time")), refused)
         answer = BatchResult(
-            results=_as_map(result.get("result")),
+            results=results,
             errors=errors,
             totals=_as_map(result.get("result_total")),
             nexts=_as_map(result.get("result_next")),

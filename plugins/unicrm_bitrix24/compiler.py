@@ -76,15 +76,16 @@ def codes(node: Compare, key: str, schema: PortalSchema) -> Sequence[Entry] | No
 
 
 def text(node: Compare, key: str, schema: PortalSchema) -> Sequence[Entry] | None:
-    """Strings: whole values, ``%KEY`` (escaped substring), ``=%KEY`` (raw prefix LIKE)."""
+    """Strings: whole values, ``%KEY`` (substring), ``=%KEY`` (raw prefix LIKE)."""
     if node.op in (Op.EQ, Op.IN):
         return codes(node, key, schema)
     if not isinstance(node.value, str):
         return None
     if not node.value:
         return ()  # every non-null string contains / starts with "": nothing to push
-    # CONTAINS: the vendor escapes % and _ itself. STARTSWITH is a raw LIKE that treats % and
-    # _ in the value as wildcards: still a superset.
+    # CONTAINS: the docs give no escape for % and _ in a filter value (the notes report the
+    # portal taking them literally); taken as wildcards they only widen the match. STARTSWITH
+    # is a raw LIKE where they are wildcards. Either way a superset, re-checked locally.
     suffix = "%" if node.op is Op.STARTSWITH else ""
     return [(f"{PREFIX[node.op]}{key}", f"{node.value}{suffix}")]
 

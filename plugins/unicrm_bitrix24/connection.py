@@ -25,39 +25,43 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 from unicrm.errors import ConfigurationError
+from unicrm.plugins import Kind, Option, check_options
 from unicrm_bitrix24.adapter import AdapterSettings, Bitrix24Adapter
 from unicrm_bitrix24.auth import Credentials, make_credentials
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS
 from unicrm_bitrix24.client import Bitrix24Client, parse_endpoint
 from unicrm_bitrix24.limiter import HEADROOM, PLANS, limiter_for
 
-KNOWN_OPTIONS = frozenset(
-    {
-        "client_id",
-        "client_secret",
-        "access_token",
-        "refresh_token",
-        "code",
+#: Every option ``bitrix24://`` takes, and what its value must be (see the module docstring).
+OPTIONS = (
+    Option("webhook", Kind.text(), "USER/CODE of an incoming webhook", secret=True),
+    Option("client_id", Kind.text(), "OAuth application id"),
+    Option("client_secret", Kind.secret(), "OAuth application secret", secret=True),
+    Option("access_token", Kind.secret(), "OAuth access token", secret=True),
+    Option("refresh_token", Kind.secret(), "OAuth refresh token", secret=True),
+    Option("code", Kind.secret(), "OAuth authorization code", secret=True),
+    Option(
         "token_store",
-        "oauth_url",
+        Kind.having("load", "save", expected="a token store (load() and save())"),
+        "where the OAuth pair is kept",
+    ),
+    Option("oauth_url", Kind.url("https", "http"), "the OAuth server's token endpoint"),
+    Option(
         "transport",
-        "limits",
-        "headroom",
-        "concurrency",
-        "write_batch_size",
-        "timeout",
-        "contact_links",
-        "webhook",
-    }
+        Kind.instance_of(httpx.AsyncBaseTransport, expected="an httpx async transport"),
+        "e.g. unicrm.emulation.EmulatorTransport(emulator)",
+    ),
+    Option("limits", Kind.choice(*PLANS, "off"), "the portal's plan, or off"),
+    Option("headroom", Kind.number(0), "requests of the bucket left free"),
+    Option("concurrency", Kind.integer(1), "parallel ID ranges when reading"),
+    Option("write_batch_size", Kind.integer(1, BATCH_COMMANDS), "commands per batch"),
+    Option("timeout", Kind.seconds(), "seconds"),
+    Option("contact_links", Kind.choice("exact", "primary"), "how lead contacts are read"),
 )
-
-
-def _positive_int(options: Mapping[str, Any], name: str, default: int) -> int:
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"bitrix24 option {name} must be a positive int, got {value!r}")
-    return value
+KNOWN_OPTIONS = frozenset(option.name for option in OPTIONS)
 
 
 def with_webhook(url: str, webhook: Any) -> str:
@@ -77,10 +81,11 @@ def with_webhook(url: str, webhook: Any) -> str:
 
 def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
     """Build the adapter for ``url`` and the caller's options (see the module docstring)."""
-    unknown = sorted(set(options) - KNOWN_OPTIONS)
-    if unknown:
+    options = check_options("bitrix24", options, OPTIONS)
+    if urlsplit(url).query:
         raise ConfigurationError(
-            f"unknown bitrix24 options {unknown}; known: {', '.join(sorted(KNOWN_OPTIONS))}"
+            "a bitrix24 URL takes no ?query: give settings as options (bitrix24 options: "
+            f"{', '.join(sorted(KNOWN_OPTIONS))})"
         )
     endpoint = parse_endpoint(with_webhook(url, options.get("webhook")))
     transport = options.get("transport")
@@ -90,44 +95,27 @@ def connect_adapter(url: str, options: Mapping[str, Any]) -> Bitrix24Adapter:
         credentials = Credentials()
     else:
         credentials = make_credentials(options, transport)
-    plan = str(options.get("limits", "standard"))
-    if plan not in (*PLANS, "off"):
-        raise ConfigurationError(
-            f"bitrix24 limits must be one of {', '.join((*PLANS, 'off'))}, got {plan!r}"
-        )
+    plan = options.get("limits", "standard")
     headroom = options.get("headroom", HEADROOM)
     capacity = PLANS[plan][0] if plan in PLANS else float("inf")
-    if (
-        isinstance(headroom, bool)
-        or not isinstance(headroom, (int, float))
-        or not 0 <= headroom < capacity
-    ):
+    if headroom >= capacity:
         raise ConfigurationError(
             f"bitrix24 headroom is a number of requests from 0 to below the plan's {capacity:g},"
             f" got {headroom!r}"
         )
-    batch = _positive_int(options, "write_batch_size", BATCH_COMMANDS)
-    if batch > BATCH_COMMANDS:
-        raise ConfigurationError(f"bitrix24 write_batch_size is at most {BATCH_COMMANDS}")
-    timeout = options.get("timeout", 60.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigurationError(f"bitrix24 timeout must be positive seconds, got {timeout!r}")
     client = Bitrix24Client(
         endpoint,
         credentials=credentials,
         limiter=limiter_for(endpoint.host, plan, headroom=float(headroom)),
         transport=transport,
-        timeout=float(timeout),
+        timeout=options.get("timeout", 60.0),
     )
-    links = str(options.get("contact_links", "exact"))
-    if links not in ("exact", "primary"):
-        raise ConfigurationError(f"bitrix24 contact_links is 'exact' or 'primary', got {links!r}")
     settings = AdapterSettings(
-        write_batch_size=batch,
-        concurrency=_positive_int(options, "concurrency", 4),
-        contact_links=links,
+        write_batch_size=options.get("write_batch_size", BATCH_COMMANDS),
+        concurrency=options.get("concurrency", 4),
+        contact_links=options.get("contact_links", "exact"),
     )
     return Bitrix24Adapter(client, settings)
 
 
-__all__ = ["KNOWN_OPTIONS", "connect_adapter"]
+__all__ = ["KNOWN_OPTIONS", "OPTIONS", "connect_adapter"]

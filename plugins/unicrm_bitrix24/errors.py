@@ -3,7 +3,12 @@
 One table serves whole responses (:func:`classify`, for the transport's retry loop) and the
 per-command errors inside a ``batch`` answer (:func:`command_error`), which arrive with HTTP 200
 and no status of their own. Rows are tried in order; the first match wins. Classic CRM errors
-carry an empty code and are told apart by their description (gotcha 16).
+carry an empty code and are told apart by their description (gotcha 16); an empty-code error the
+table does not know is a method refusing its input (``ValidationError``), while a *code* it does
+not know is a ``VendorError`` carrying that code (never guessed to be a validation problem).
+
+A 503 is rate limiting only when its body says so (``QUERY_LIMIT_EXCEEDED``): an HTML 503 page
+(a proxy, a maintenance page) is a server error and is retried as one (:func:`page_rule`).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from typing import Any
 
 from unicrm.errors import (
     AuthError,
+    InvalidResponse,
     NotFound,
     PermissionDenied,
     RateLimited,
+    ServerError,
     TokenExpired,
     UnicrmError,
     UnsupportedOperation,
@@ -62,11 +69,24 @@ TABLE: tuple[tuple[str | None, str | None, Make, Decision], ...] = (
     ("error_batch_method_not_allowed", None, _make(UnsupportedOperation), Decision.FAIL),
     ("error_batch_length_exceeded", None, _make(ValidationError), Decision.FAIL),
     ("not_found", None, _make(NotFound), Decision.FAIL),
+    ("error_not_found", None, _make(NotFound), Decision.FAIL),
+    # crm.status.get's documented sample puts the sentence in the code
+    ("status is not found.", None, _make(NotFound), Decision.FAIL),
+    ("error_core", None, _make(ValidationError), Decision.FAIL),
+    ("error_argument", None, _make(ValidationError), Decision.FAIL),
+    ("invalid_arg_value", None, _make(ValidationError), Decision.FAIL),
+    ("wrong_encoding", None, _make(ValidationError), Decision.FAIL),
+    ("internal_server_error", None, _make(ServerError), Decision.RETRY),
+    ("error_unexpected_answer", None, _make(ServerError), Decision.RETRY),
+    ("overload_limit", None, _make(ServerError), Decision.FAIL),  # blocked until support lifts it
     ("", "not found", _make(NotFound), Decision.FAIL),
     ("", "not found.", _make(NotFound), Decision.FAIL),
+    ("", "status is not found.", _make(NotFound), Decision.FAIL),
     ("", "id is not defined or invalid.", _make(NotFound), Decision.FAIL),
     ("", "access denied.", _make(PermissionDenied), Decision.FAIL),
-    (None, None, _make(ValidationError), Decision.FAIL),
+    ("", "access denied", _make(PermissionDenied), Decision.FAIL),
+    ("", None, _make(ValidationError), Decision.FAIL),
+    (None, None, _make(VendorError), Decision.FAIL),
 )
 
 
@@ -82,9 +102,13 @@ def lookup(code: str, text: str, status: int | None) -> tuple[UnicrmError, Decis
     raise AssertionError("the last row matches everything")  # pragma: no cover
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _body_error(body: Any) -> tuple[str, str] | None:
     if isinstance(body, Mapping) and "error" in body and "result" not in body:
-        return str(body.get("error") or ""), str(body.get("error_description") or "")
+        return _text(body.get("error")), _text(body.get("error_description"))
     return None
 
 
@@ -100,9 +124,19 @@ def vendor_rule(view: ResponseView) -> Resolution | None:
     return Resolution(decision, error, applied=applied)
 
 
+def page_rule(view: ResponseView) -> Resolution | None:
+    """A 503 whose body is not JSON (an HTML page, nothing at all): the portal's rate limit
+    always answers JSON, so this is a server (or proxy) failure, retried as one."""
+    if view.status != 503 or view.is_json:
+        return None
+    note = f" ({view.snippet!r})" if view.snippet else " (an empty body)"
+    error = ServerError(f"bitrix24 failed with HTTP 503{note}", vendor=VENDOR, status=503)
+    return Resolution(Decision.RETRY, error)
+
+
 def classify(view: ResponseView) -> Resolution:
     """The decision for one response: the vendor table first, then the core defaults."""
-    for rule in (vendor_rule, *default_rules(VENDOR)):
+    for rule in (vendor_rule, page_rule, *default_rules(VENDOR)):
         resolution = rule(view)
         if resolution is not None:
             return resolution
@@ -112,11 +146,19 @@ def classify(view: ResponseView) -> Resolution:
 def command_error(raw: Any) -> UnicrmError:
     """A batch sub-command's ``result_error`` entry as a typed error."""
     if not isinstance(raw, Mapping):
-        return VendorError(f"bitrix24: batch command failed: {raw!r}", vendor=VENDOR)
-    error, _decision = lookup(
-        str(raw.get("error") or ""), str(raw.get("error_description") or ""), None
-    )
+        return InvalidResponse(
+            f"bitrix24: a batch error entry that is not an object: {str(raw)[:80]!r}", vendor=VENDOR
+        )
+    error, _decision = lookup(_text(raw.get("error")), _text(raw.get("error_description")), None)
     return error
 
 
-__all__ = ["TABLE", "classify", "command_error", "lookup", "vendor_rule"]
+def unanswered(key: str) -> InvalidResponse:
+    """A batch command that came back with neither a result nor an error."""
+    return InvalidResponse(
+        f"bitrix24 batch answered neither a result nor an error for command {key!r}",
+        vendor=VENDOR,
+    )
+
+
+__all__ = ["TABLE", "classify", "command_error", "lookup", "page_rule", "unanswered", "vendor_rule"]

@@ -64,7 +64,7 @@ from unicrm_bitrix24.schema import (
     UserField,
 )
 from unicrm_bitrix24.user_values import Reader, reader_for, write_value
-from unicrm_bitrix24.wire import canonical_id, parse_datetime
+from unicrm_bitrix24.wire import canonical_id, int_or, parse_datetime
 
 VENDOR = "bitrix24"
 ORIGINATOR = "unicrm"
@@ -156,16 +156,22 @@ def _id(raw: Any) -> str | None:
     return canonical_id(raw) if raw not in (None, "", False) else None
 
 
+#: The vendor keys of an amount the model cannot hold (kept in ``extra`` instead).
+AMOUNT_KEYS = ("OPPORTUNITY", "CURRENCY_ID")
+
+
 def _amount(row: Mapping[str, Any]) -> Money | None:
+    """``OPPORTUNITY`` + ``CURRENCY_ID`` as money; ``None`` when empty or not a sum in an
+    ISO currency (a portal's own currency code, a malformed number): the caller keeps the
+    raw values in ``extra`` then."""
     raw = row.get("OPPORTUNITY")
-    if raw in (None, "", False):
+    if raw in (None, "", False) or isinstance(raw, (dict, list)):
         return None
     try:
         amount = Decimal(str(raw))
-    except InvalidOperation:
+        return Money(amount, str(row.get("CURRENCY_ID") or "")) if amount.is_finite() else None
+    except (InvalidOperation, ValueError, TypeError):
         return None
-    currency = str(row.get("CURRENCY_ID") or "")
-    return Money(amount, currency) if len(currency) == 3 else None
 
 
 def _contacts(row: Mapping[str, Any]) -> tuple[ContactLink, ...]:
@@ -186,7 +192,7 @@ def links_from_bindings(rows: Any) -> tuple[ContactLink, ...]:
     if not isinstance(rows, list):
         return ()
     good = [r for r in rows if isinstance(r, Mapping) and _id(r.get("CONTACT_ID"))]
-    good.sort(key=lambda r: (str(r.get("IS_PRIMARY")) != "Y", int(str(r.get("SORT") or 0))))
+    good.sort(key=lambda r: (str(r.get("IS_PRIMARY")) != "Y", int_or(r.get("SORT"))))
     return tuple(
         ContactLink(str(r["CONTACT_ID"]), is_main=str(r.get("IS_PRIMARY")) == "Y") for r in good
     )
@@ -326,14 +332,15 @@ class RowMapper:
         if not status:
             return None
         code = row.get("STATUS_SEMANTIC_ID") or ""
-        found = self._stages.get((status, code)) if type(status) is str else None
+        cacheable = type(status) is str and type(code) is str
+        found = self._stages.get((status, code)) if cacheable else None
         if found is None:
             known = self.schema.stage(str(status))
             semantic = SEMANTIC_OF_CODE.get(str(code)) or (
                 known.semantic if known else StageSemantic.OPEN
             )
             found = StageRef(PIPELINE_ID, str(status), semantic)
-            if type(status) is str and type(code) is str:
+            if cacheable:
                 self._stages[(status, code)] = found
         return found
 
@@ -357,8 +364,12 @@ class RowMapper:
             extra=FrozenMap(extra),
         )
         if self.is_lead:
+            amount = _amount(row)
+            if amount is None and get("OPPORTUNITY") not in (None, "", False):
+                kept = {k: row[k] for k in AMOUNT_KEYS if k in row}  # nothing is dropped
+                values["extra"] = FrozenMap({**extra, **kept})
             values.update(
-                amount=_amount(row),
+                amount=amount,
                 stage=self._stage(row),
                 contacts=_contacts(row),
                 closed_at=parse_datetime(get("DATE_CLOSED")),

@@ -15,6 +15,12 @@ read one plain call per page instead.
 The probe has room for more commands: ``extra_commands`` ride along with it (the adapter sends
 the portal snapshot it has not read yet this way, so a fresh connection's first read costs no
 request of its own) and their answers are left in :attr:`KeysetReader.extra_results`.
+
+Later batches can carry commands too: a chain batch asks for no more pages than its ID range
+can hold, and the free places take the commands queued with :meth:`KeysetReader.add_rider`
+(the adapter completes the probe's first page this way when the snapshot it brought names
+multiple user fields, which the first page could not select). Riders no batch had room for
+go in one batch of their own (:meth:`KeysetReader.flush_riders`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from unicrm.errors import InvalidResponse
+from unicrm.errors import InvalidResponse, UnicrmError
 from unicrm_bitrix24.capabilities import BATCH_COMMANDS, PAGE_SIZE
 from unicrm_bitrix24.client import BatchResult, Envelope, command
 
@@ -40,7 +46,7 @@ class Client(Protocol):
     ) -> BatchResult: ...
 
 
-def _rows(value: Any) -> list[Mapping[str, Any]]:
+def list_rows(value: Any) -> list[Mapping[str, Any]]:
     if isinstance(value, Mapping):  # PHP may send a 0..n-1 keyed map as an object
         value = list(value.values())
     if not isinstance(value, list):
@@ -48,8 +54,45 @@ def _rows(value: Any) -> list[Mapping[str, Any]]:
     return [r for r in value if isinstance(r, Mapping)]
 
 
+def _row_id(row: Mapping[str, Any]) -> int:
+    raw = row.get("ID")
+    text = str(raw)
+    if isinstance(raw, (dict, list, bool)) or not text.isascii() or not text.isdigit():
+        raise InvalidResponse(
+            f"bitrix24 list row without a numeric ID: {text[:40]!r}", vendor=VENDOR
+        )
+    return int(text)
+
+
 def _last_id(rows: Sequence[Mapping[str, Any]]) -> int:
-    return int(str(rows[-1]["ID"]))
+    return _row_id(rows[-1])
+
+
+class Rider:
+    """A command waiting for a place in one of the reader's batches, and its answer."""
+
+    def __init__(self, key: str, command: str) -> None:
+        self.key = key
+        self.command = command
+        self.answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        # a read that fails before its rider is collected must not leave an unread error behind
+        self.answer.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    def settle(self, answer: BatchResult) -> None:
+        """Take this command's result (or error) from the batch it travelled in."""
+        if self.answer.done():
+            return
+        if self.key in answer.errors:
+            self.answer.set_exception(answer.errors[self.key])
+        elif self.key in answer.results:
+            self.answer.set_result(answer.results[self.key])
+        else:
+            self.answer.set_exception(
+                InvalidResponse(
+                    f"bitrix24 batch answered neither a result nor an error for {self.key}",
+                    vendor=VENDOR,
+                )
+            )
 
 
 class KeysetReader:
@@ -78,6 +121,34 @@ class KeysetReader:
         self.select = list(select)
         self.concurrency = max(1, concurrency)
         self.batchable = batchable
+        self._riders: list[Rider] = []
+        self._rider_keys = 0
+
+    def add_rider(self, command_text: str) -> Rider:
+        """Queue a read-only command for the next batch with a free place."""
+        self._rider_keys += 1
+        rider = Rider(f"r{self._rider_keys}", command_text)
+        self._riders.append(rider)
+        return rider
+
+    def _board(self, free: int) -> list[Rider]:
+        """Up to ``free`` queued riders, taken off the queue."""
+        taken, self._riders = self._riders[:free], self._riders[free:]
+        return taken
+
+    async def flush_riders(self) -> None:
+        """Send the riders no batch had room for, in batches of their own."""
+        while self._riders:
+            riders = self._board(BATCH_COMMANDS)
+            try:
+                answer = await self.client.batch({r.key: r.command for r in riders}, read_only=True)
+            except UnicrmError as exc:
+                for rider in riders:
+                    if not rider.answer.done():
+                        rider.answer.set_exception(exc)
+                raise
+            for rider in riders:
+                rider.settle(answer)
 
     def _params(
         self, after: Any, upper: int | None, *, select: Sequence[str] | None = None
@@ -96,7 +167,7 @@ class KeysetReader:
         """The first page and the highest matching ID (one request)."""
         if not self.batchable:
             envelope = await self.client.call(self.method, self._params(0, None))
-            return _rows(envelope.result), None
+            return list_rows(envelope.result), None
         last = {**self._params(0, None, select=["ID"]), "order": {"ID": "DESC"}}
         answer = await self.client.batch(
             {
@@ -114,20 +185,34 @@ class KeysetReader:
         for key in ("first", "last"):
             if key in answer.errors:
                 raise answer.errors[key]
-        top = _rows(answer.results.get("last"))
-        highest = max((int(str(r["ID"])) for r in top), default=None)
-        return _rows(answer.results.get("first")), highest
+        top = list_rows(answer.results.get("last"))
+        highest = max((_row_id(r) for r in top), default=None)
+        return list_rows(answer.results.get("first")), highest
 
     async def _chain_batch(
         self, after: int, upper: int | None, pages: int
     ) -> tuple[list[Mapping[str, Any]], bool]:
-        """Up to ``pages`` chained pages above ``after``; (rows, whether more may follow)."""
+        """Up to ``pages`` chained pages above ``after``; (rows, whether more may follow).
+
+        No more pages are asked for than the IDs up to ``upper`` can fill (IDs are distinct
+        integers); the places left take queued riders.
+        """
+        if upper is not None:
+            pages = max(1, min(pages, -(-(upper - after) // PAGE_SIZE)))
         commands = {}
         for k in range(pages):
             ref = f"$result[c{k - 1}][{PAGE_SIZE - 1}][ID]"
             params = self._params(after if k == 0 else ref, upper)
             commands[f"c{k}"] = command(self.method, params, refs=() if k == 0 else (ref,))
-        answer = await self.client.batch(commands, read_only=True)
+        riders = self._board(BATCH_COMMANDS - pages)
+        commands.update({r.key: r.command for r in riders})
+        try:
+            answer = await self.client.batch(commands, read_only=True)
+        except BaseException:
+            self._riders[:0] = riders  # not sent: they wait for the next batch
+            raise
+        for rider in riders:
+            rider.settle(answer)
         rows: list[Mapping[str, Any]] = []
         for k in range(pages):
             key = f"c{k}"
@@ -135,7 +220,7 @@ class KeysetReader:
                 if k == 0:
                     raise answer.errors[key]
                 return rows, True  # resume from the last good row with a new batch
-            page = _rows(answer.results.get(key))
+            page = list_rows(answer.results.get(key))
             if page and rows and _last_id(page) <= _last_id(rows):
                 return rows, False  # a substituted reference went wrong: stop, never repeat
             rows.extend(page)
@@ -146,7 +231,7 @@ class KeysetReader:
     async def _plain_pages(self, after: int) -> AsyncIterator[list[Mapping[str, Any]]]:
         while True:
             envelope = await self.client.call(self.method, self._params(after, None))
-            page = _rows(envelope.result)
+            page = list_rows(envelope.result)
             if page:
                 yield page
             if len(page) < PAGE_SIZE:
@@ -241,4 +326,4 @@ class KeysetReader:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-__all__ = ["PROBE_KEYS", "ROWS_PER_BATCH", "KeysetReader"]
+__all__ = ["PROBE_KEYS", "ROWS_PER_BATCH", "KeysetReader", "Rider", "list_rows"]

@@ -22,6 +22,7 @@ from unicrm.model import (
     Stage,
     StageSemantic,
 )
+from unicrm_bitrix24.wire import int_or
 
 #: The one implicit lead pipeline.
 PIPELINE_ID = "0"
@@ -56,6 +57,8 @@ UF_TYPES: Mapping[str, CustomFieldType] = {
     # migration then carries it whole instead of dropping it with the vendor's extras)
     "money": CustomFieldType.TEXT,
 }
+#: Types whose *multiple* fields read as a tuple of texts (each value as its single field would).
+MULTIPLE_TEXT_TYPES = frozenset({"string", "url", "money"})
 #: Neutral type -> ``USER_TYPE_ID`` for ``crm.*.userfield.add``.
 UF_TYPE_OF: Mapping[CustomFieldType, str] = {
     CustomFieldType.TEXT: "string",
@@ -89,8 +92,8 @@ class UserField:
     def neutral_type(self) -> CustomFieldType | None:
         if self.type == "enumeration" and self.multiple:
             return CustomFieldType.MULTISELECT
-        if self.multiple:
-            return None  # multiple values of other types are kept raw
+        if self.multiple and self.type not in MULTIPLE_TEXT_TYPES:
+            return None  # multiple values of other types are kept raw (in ``extra``)
         return UF_TYPES.get(self.type)
 
     def label_of(self, option_id: str) -> str | None:
@@ -150,7 +153,7 @@ def _semantic_of_status(row: Mapping[str, Any], after_success: bool) -> StageSem
 
 def parse_stages(rows: Iterable[Mapping[str, Any]]) -> tuple[Stage, ...]:
     """Lead stages from ``crm.status.list`` rows with ``ENTITY_ID`` ``STATUS``."""
-    ordered = sorted(rows, key=lambda r: (int(str(r.get("SORT") or 0) or 0), str(r.get("ID"))))
+    ordered = sorted(rows, key=lambda r: (int_or(r.get("SORT")), str(r.get("ID"))))
     stages: list[Stage] = []
     after_success = False
     for row in ordered:
@@ -161,7 +164,7 @@ def parse_stages(rows: Iterable[Mapping[str, Any]]) -> tuple[Stage, ...]:
                 id=str(row.get("STATUS_ID")),
                 name=str(row.get("NAME") or row.get("STATUS_ID")),
                 semantic=semantic,
-                sort=int(str(row.get("SORT") or 0) or 0),
+                sort=int_or(row.get("SORT")),
             )
         )
     return tuple(stages)
@@ -196,12 +199,18 @@ class PortalSchema:
     def field_by_key(self, entity: EntityKind, key: str) -> UserField | None:
         return next((f for f in self.fields_of(entity) if f.key == key), None)
 
+    def multiple_field_names(self, entity: EntityKind) -> tuple[str, ...]:
+        """The entity's multiple user fields: ``select: ["UF_*"]`` leaves them out, so list
+        reads name them (``crm.lead.list``: "UF_*" - all custom fields, excluding multiple)."""
+        return tuple(dict.fromkeys(f.name for f in self.fields_of(entity) if f.multiple and f.name))
+
     def with_fields(self, entity: EntityKind, fields: Iterable[UserField]) -> PortalSchema:
         return attrs.evolve(self, fields={**self.fields, entity: tuple(fields)})
 
 
 __all__ = [
     "CODE_OF_SEMANTIC",
+    "MULTIPLE_TEXT_TYPES",
     "PIPELINE_ID",
     "SEMANTIC_OF_CODE",
     "UF_PREFIX",

@@ -2,7 +2,8 @@
 
 Read: string/url -> str; integer/double -> Decimal; boolean (``true``/``"1"``/``"Y"``) -> bool;
 date -> ``date``; datetime -> aware ``datetime``; enumeration -> the option *label* (the wire
-carries option ids), multiple enumeration -> a tuple of labels. Empty values (``null``, ``""``,
+carries option ids), multiple enumeration -> a tuple of labels; multiple string/url/money -> a
+tuple of texts. Empty values (``null``, ``""``,
 ``false`` for an empty multiple field) read as absent. Write is the inverse, as strings (a
 ``batch`` sub-command cannot carry other JSON types); an unknown option label or a value of the
 wrong type is a :class:`~unicrm.errors.ValidationError`.
@@ -97,6 +98,17 @@ READERS: Mapping[str, Callable[[UserField], Reader]] = {
 }
 
 
+def _texts(raw: Any) -> CustomValue:
+    """A multiple text field: every non-empty value, in order (``false`` when empty)."""
+    values = raw if isinstance(raw, list) else [raw]
+    found = tuple(
+        v if type(v) is str else str(v)
+        for v in values
+        if not _empty(v) and not isinstance(v, (dict, list))
+    )
+    return found or None
+
+
 def _boolean_value(raw: Any) -> CustomValue:
     if raw is None or raw == "":  # false is a value here ("not set" is null or "")
         return None
@@ -115,6 +127,8 @@ def reader_for(field: UserField) -> Reader:
     if field.neutral_type is None:
         return _nothing
     inner = READERS[field.type](field)
+    if field.multiple and field.type != "enumeration":
+        return _texts
 
     def read(raw: Any) -> CustomValue:
         if raw is None or raw is False or raw in ("", []):
@@ -149,8 +163,9 @@ def _option_id(field: UserField, label: Any) -> str:
 
 
 def write_value(value: CustomValue, field: UserField) -> Any:
-    """The wire value for ``value`` (``""`` clears the field)."""
-    if value is None:
+    """The wire value for ``value`` (``""`` clears the field: an empty list would vanish from
+    a form-encoded ``batch`` command and clear nothing)."""
+    if value is None or value == ():
         return ""
     kind = field.type
     if kind == "enumeration":
@@ -173,7 +188,14 @@ def write_value(value: CustomValue, field: UserField) -> Any:
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             raise _bad(field, value)
         return value.isoformat()
-    if kind == "money" and not (isinstance(value, str) and MONEY.fullmatch(value)):
+    if field.multiple:
+        texts = value if isinstance(value, tuple) else (value,)
+        return [_one_text(field, v) for v in texts]
+    return _one_text(field, value)
+
+
+def _one_text(field: UserField, value: Any) -> str:
+    if field.type == "money" and not (isinstance(value, str) and MONEY.fullmatch(value)):
         raise _bad(field, value)
     if not isinstance(value, str):
         raise _bad(field, value)

@@ -39,6 +39,18 @@ def canonical_id(value: Any) -> str | None:
     return None
 
 
+def int_or(raw: Any, default: int = 0) -> int:
+    """An integer sent as a number or as decimal text (``"10"``, ``-3``); ``default`` for
+    anything else (a malformed answer must not stop a read)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = str(raw).strip() if isinstance(raw, (str, float)) else ""
+    body = text[1:] if text[:1] in "+-" else text
+    if body.isascii() and body.isdigit():
+        return int(text)
+    return default
+
+
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -83,6 +95,7 @@ def batch_safe(text: str) -> bool:
 
 __all__ = [
     "BATCH_REFERENCES",
+    "int_or",
     "batch_safe",
     "canonical_id",
     "format_datetime",

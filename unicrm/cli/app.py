@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -13,7 +14,14 @@ from unicrm.cli.cmd_export import export_command
 from unicrm.cli.cmd_migrate import migrate_command, verify_command
 from unicrm.cli.cmd_plugins import plugins_command
 from unicrm.cli.cmd_sandbox import sandbox_command
-from unicrm.cli.output import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_VENDOR
+from unicrm.cli.output import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_VENDOR,
+)
 from unicrm.errors import (
     ConfigurationError,
     QueryError,
@@ -35,8 +43,39 @@ EXIT_CODES: tuple[tuple[type[UnicrmError], int], ...] = (
 )
 
 
+def usage_line(error: click.UsageError) -> str:
+    """A usage error as one redacted line: the command, the problem, where help is."""
+    command = error.ctx.command_path if error.ctx is not None else "unicrm"
+    message = " ".join(error.format_message().split())
+    return f"{command}: {redact(message)} (see '{command} --help')"
+
+
 class _Group(click.Group):
-    """A group that turns unicrm errors into one redacted line and an exit code."""
+    """A group that turns unicrm errors into one redacted line and an exit code, and usage
+    errors into one line and exit 2 (click's own format takes four lines)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            click.echo(usage_line(error), err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,7 +89,7 @@ class _Group(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("unicrm", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unicrm")
 def cli() -> None:
     """unicrm: one model and query language over many CRMs; migrate between them.

@@ -11,9 +11,10 @@ from typing import IO, Any
 import click
 
 from unicrm.cli.connecting import open_crm
-from unicrm.cli.where import parse_where
+from unicrm.cli.params import CrmUrl, NewFile, WhereExpression
 from unicrm.migrate.transform import to_plain
 from unicrm.model import EntityKind, Record
+from unicrm.query import Node
 
 ENTITIES = {"leads": EntityKind.LEAD, "contacts": EntityKind.CONTACT}
 
@@ -30,13 +31,13 @@ def _flat(record: Record) -> dict[str, Any]:
     return row
 
 
-async def _export(url: str, entity: EntityKind, where: str | None, fmt: str, out: IO[str]) -> int:
+async def _export(url: str, entity: EntityKind, where: Node | None, fmt: str, out: IO[str]) -> int:
     count = 0
     writer: csv.DictWriter[str] | None = None
     async with open_crm(url) as crm:
         query = crm.collection(entity).all()
-        if where:
-            query = query.filter(parse_where(where))
+        if where is not None:
+            query = query.filter(where)
         async for page in query.pages():
             for record in page:
                 if fmt == "jsonl":
@@ -53,10 +54,13 @@ async def _export(url: str, entity: EntityKind, where: str | None, fmt: str, out
 
 
 @click.command("export")
-@click.argument("url")
+@click.argument("url", type=CrmUrl())
 @click.argument("entity", type=click.Choice(sorted(ENTITIES)))
 @click.option(
-    "--where", default=None, help="Filter, e.g. 'amount >= 1000 and tags.contains(\"vip\")'."
+    "--where",
+    type=WhereExpression(),
+    default=None,
+    help="Filter, e.g. 'amount >= 1000 and tags.contains(\"vip\")'.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
@@ -64,11 +68,11 @@ async def _export(url: str, entity: EntityKind, where: str | None, fmt: str, out
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True),
+    type=NewFile(),
     default=None,
     help="File to write (default: stdout).",
 )
-def export_command(url: str, entity: str, where: str | None, fmt: str, output: str | None) -> None:
+def export_command(url: str, entity: str, where: Node | None, fmt: str, output: str | None) -> None:
     """Export ENTITY (leads or contacts) of the CRM at URL as JSON lines or CSV."""
     if output is None:
         count = asyncio.run(_export(url, ENTITIES[entity], where, fmt, sys.stdout))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from unicrm.emulation.clock import Clock, ManualClock, SystemClock
 from unicrm.emulation.faults import FAULT_KINDS, FaultPicker
 from unicrm.emulation.messages import Emulator, EmulatorRequest, EmulatorResponse
+from unicrm.emulation.people import SEED_USERS, SeedUser, users_for
 from unicrm.emulation.phpquery import as_list, parse_pairs
 from unicrm.emulation.sandbox import Sandbox, SandboxOptions, SandboxSpec
 from unicrm.emulation.server import ServerThread, asgi_app, free_port, serve
@@ -25,6 +26,7 @@ from unicrm.emulation.transport import EmulatorTransport
 
 __all__ = [
     "FAULT_KINDS",
+    "SEED_USERS",
     "Clock",
     "Emulator",
     "EmulatorRequest",
@@ -35,6 +37,7 @@ __all__ = [
     "Sandbox",
     "SandboxOptions",
     "SandboxSpec",
+    "SeedUser",
     "ServerThread",
     "SystemClock",
     "as_list",
@@ -42,4 +45,5 @@ __all__ = [
     "free_port",
     "parse_pairs",
     "serve",
+    "users_for",
 ]

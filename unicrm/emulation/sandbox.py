@@ -21,7 +21,9 @@ class SandboxOptions:
     ``limits`` is ``"vendor"`` (the vendor's real rate limits) or ``"off"``; ``latency_ms`` is
     added to every request; ``faults`` is the fraction of requests that fail (0..1);
     ``contacts`` is how many contacts the seeder adds (``None``: the vendor seeder's own
-    share of ``seed``, about 0.75 per lead);
+    share of ``seed``, about 0.75 per lead); ``deals``, ``companies``, ``notes`` and ``tasks``
+    likewise (``None``: the seeder's share of ``seed`` — about one deal per lead, a company per
+    two leads, and a few notes and tasks per hundred records; ``0``: none);
     ``db`` is a SQLite file to keep state in (``None``: in memory); ``webhook`` is Bitrix24's
     ``USER/CODE``; ``token`` is amoCRM's long-lived token. ``port`` is where it will listen.
     """
@@ -29,6 +31,10 @@ class SandboxOptions:
     port: int = 0
     seed: int = 0
     contacts: int | None = None
+    deals: int | None = None
+    companies: int | None = None
+    notes: int | None = None
+    tasks: int | None = None
     limits: str = "vendor"
     latency_ms: float = 0.0
     faults: float = 0.0

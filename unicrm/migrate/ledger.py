@@ -1,4 +1,4 @@
-"""The migration ledger: a SQLite file of source id -> target id, checksums and run state.
+"""The migration ledger: source id -> target id, checksums and run state, in SQLite or PostgreSQL.
 
 Write protocol (what makes a crash at any point safe):
 
@@ -8,50 +8,33 @@ Write protocol (what makes a crash at any point safe):
 
 A record found ``pending`` by a later run may or may not exist in the target: the engine looks
 it up by its origin marker before writing it again. ``done`` records are skipped unless their
-checksum changed (a delta run updates them). The file uses WAL, so a reader (``unicrm
-verify``) never blocks a running migration, and every batch is one transaction.
+checksum changed (a delta run updates them). Every batch is one transaction.
+
+:class:`Ledger` is that protocol, written once; where the rows live is a :class:`LedgerStore`.
+``Ledger(location)`` picks the store from the location: a ``postgresql://`` URL opens
+:class:`~unicrm.migrate.ledger_postgres.PostgresLedgerStore` (shared by every worker of a
+scaled-out run), anything else the SQLite file of
+:class:`~unicrm.migrate.ledger_sqlite.SQLiteLedgerStore` (the embedded default).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from unicrm.errors import ConfigurationError
 from unicrm.model import EntityKind
+from unicrm.state.postgres import is_postgres_url
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-    entity TEXT NOT NULL,
-    source_id TEXT NOT NULL,
-    marker TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
-    target_id TEXT,
-    checksum TEXT,
-    created INTEGER NOT NULL DEFAULT 0,
-    source_updated TEXT,
-    written_at TEXT,
-    PRIMARY KEY (entity, source_id)
-);
-CREATE INDEX IF NOT EXISTS records_state ON records (entity, state);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    state TEXT NOT NULL,
-    source TEXT NOT NULL,
-    target TEXT NOT NULL,
-    report TEXT
-);
-"""
+EntryRow = tuple[str, str, str, "str | None", "str | None", bool, "str | None"]
+RunRow = tuple[int, str, "str | None", str, str, str]
+DoneItem = tuple[str, str, str, bool, "str | None"]
 
 
 def _now() -> str:
@@ -84,26 +67,100 @@ class Run:
     target: str
 
 
-class Ledger:
-    """A ledger file (created on first use). Thread-safe; one connection per ledger."""
+class LedgerStore(Protocol):
+    """Where a ledger's rows live. Each writing method is one transaction (all or nothing).
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigurationError(
-                f"ledger {self.path} is not a usable SQLite file: {exc}"
-            ) from None
+    Timestamps are ISO 8601 strings in UTC; ``entity`` is the entity kind's string value.
+    """
+
+    shown: str
+    """The location, safe to print (a file path, or a URL with credentials redacted)."""
+
+    def close(self) -> None: ...
+
+    def exists(self) -> bool:
+        """Whether this ledger has recorded anything (a binding, a run or a record)."""
+        ...
+
+    def meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, text: str) -> None: ...
+
+    def insert_run(self, started_at: str, source: str, target: str) -> int:
+        """A new run in state ``running``; its id (increasing)."""
+        ...
+
+    def finish_run(self, run_id: int, finished_at: str, state: str, report: str) -> None: ...
+
+    def runs(self) -> list[RunRow]:
+        """``(id, started_at, finished_at, state, source, target)`` oldest first."""
+        ...
+
+    def entries(self, entity: str, source_ids: Sequence[str] | None) -> list[EntryRow]:
+        """``(source_id, marker, state, target_id, checksum, created, source_updated)``."""
+        ...
+
+    def mark_pending(self, entity: str, items: Sequence[tuple[str, str]]) -> None:
+        """Insert ``(source_id, marker)`` as pending; existing rows are left as they are."""
+        ...
+
+    def mark_done(self, entity: str, items: Sequence[DoneItem], written_at: str) -> None:
+        """``(source_id, target_id, checksum, created, source_updated)``: set done; ``created``
+        only ever turns on."""
+        ...
+
+    def forget(self, entity: str, source_ids: Sequence[str]) -> None: ...
+
+    def target_ids(self, entity: str) -> list[tuple[str, str]]:
+        """``(source_id, target_id)`` of done rows with a target id."""
+        ...
+
+    def created(self, entity: str) -> list[tuple[str, str]]:
+        """``(source_id, target_id)`` of done rows this ledger created, in insertion order."""
+        ...
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """``(entity, state, count)`` for every group present."""
+        ...
+
+
+def open_store(location: str | os.PathLike[str]) -> LedgerStore:
+    """The store ``location`` names: ``postgresql://...`` or a SQLite file path."""
+    if is_postgres_url(location):
+        from unicrm.migrate.ledger_postgres import PostgresLedgerStore
+
+        return PostgresLedgerStore(str(location))
+    from unicrm.migrate.ledger_sqlite import SQLiteLedgerStore
+
+    return SQLiteLedgerStore(Path(location))
+
+
+def ledger_exists(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` holds a ledger already (a dry run reads one but never creates one).
+
+    A SQLite file that does not exist is not created; a PostgreSQL ledger exists once it has
+    recorded something."""
+    if not is_postgres_url(location):
+        return Path(location).exists()
+    store = open_store(location)
+    try:
+        return store.exists()
+    finally:
+        store.close()
+
+
+class Ledger:
+    """A ledger at ``location``: a SQLite file path (created on first use) or a
+    ``postgresql://`` URL (schema and tables created or upgraded on first use; ``?ledger=NAME``
+    picks one of many ledgers in a schema). Thread-safe."""
+
+    def __init__(self, location: str | os.PathLike[str]) -> None:
+        self.store = open_store(location)
+        self.path: Path | str = self.store.shown if is_postgres_url(location) else Path(location)
 
     # --- plumbing --------------------------------------------------------------------------
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self.store.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -111,25 +168,16 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
-        with self._lock, self._db:
-            self._db.executemany(sql, rows)
-
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return list(self._db.execute(sql, params))
+    def __repr__(self) -> str:
+        return f"Ledger({self.store.shown!r})"
 
     # --- meta ------------------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else default
+        text = self.store.meta(key)
+        return json.loads(text) if text is not None else default
 
     def set_meta(self, key: str, value: Any) -> None:
-        self._write(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [(key, json.dumps(value, sort_keys=True, default=str))],
-        )
+        self.store.set_meta(key, json.dumps(value, sort_keys=True, default=str))
 
     def bind(self, source: str, target: str) -> None:
         """Tie the ledger to one source and target (redacted URLs); refuse another pair."""
@@ -144,24 +192,13 @@ class Ledger:
 
     # --- runs ------------------------------------------------------------------------------
     def begin_run(self, source: str, target: str) -> int:
-        with self._lock, self._db:
-            cursor = self._db.execute(
-                "INSERT INTO runs (started_at, state, source, target) VALUES (?, 'running', ?, ?)",
-                (_now(), source, target),
-            )
-            return int(cursor.lastrowid or 0)
+        return self.store.insert_run(_now(), source, target)
 
     def finish_run(self, run_id: int, state: str, report: Any = None) -> None:
-        self._write(
-            "UPDATE runs SET finished_at = ?, state = ?, report = ? WHERE id = ?",
-            [(_now(), state, json.dumps(report, default=str), run_id)],
-        )
+        self.store.finish_run(run_id, _now(), state, json.dumps(report, default=str))
 
     def runs(self) -> list[Run]:
-        rows = self._query(
-            "SELECT id, started_at, finished_at, state, source, target FROM runs ORDER BY id"
-        )
-        return [Run(*row) for row in rows]
+        return [Run(*row) for row in self.store.runs()]
 
     def last_complete_run(self) -> Run | None:
         """The latest run that finished (its start time bounds the next delta run)."""
@@ -173,76 +210,43 @@ class Ledger:
         self, entity: EntityKind, source_ids: Iterable[str] | None = None
     ) -> dict[str, Entry]:
         """Entries of ``entity`` (all, or those of ``source_ids``) by source id."""
-        sql = (
-            "SELECT source_id, marker, state, target_id, checksum, created, source_updated "
-            "FROM records WHERE entity = ?"
-        )
-        if source_ids is None:
-            rows = self._query(sql, (str(entity),))
-        else:
-            ids = list(source_ids)
-            rows = []
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows += self._query(f"{sql} AND source_id IN ({marks})", (str(entity), *chunk))
+        ids = None if source_ids is None else list(source_ids)
         return {
             row[0]: Entry(entity, row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
-            for row in rows
+            for row in self.store.entries(str(entity), ids)
         }
 
     def mark_pending(self, entity: EntityKind, items: Iterable[tuple[str, str]]) -> None:
         """``(source_id, marker)`` pairs about to be written (kept ``done`` rows stay done)."""
-        self._write(
-            "INSERT INTO records (entity, source_id, marker, state) VALUES (?, ?, ?, 'pending') "
-            "ON CONFLICT(entity, source_id) DO NOTHING",
-            [(str(entity), s, m) for s, m in items],
-        )
+        self.store.mark_pending(str(entity), list(items))
 
     def mark_done(
         self, entity: EntityKind, items: Iterable[tuple[str, str, str, bool, str | None]]
     ) -> None:
         """``(source_id, target_id, checksum, created, source_updated)`` written."""
-        now = _now()
-        self._write(
-            "UPDATE records SET state = 'done', target_id = ?, checksum = ?, "
-            "created = MAX(created, ?), source_updated = ?, written_at = ? "
-            "WHERE entity = ? AND source_id = ?",
-            [(t, c, int(cr), u, now, str(entity), s) for s, t, c, cr, u in items],
-        )
+        self.store.mark_done(str(entity), list(items), _now())
 
     def forget(self, entity: EntityKind, source_ids: Iterable[str]) -> None:
-        self._write(
-            "DELETE FROM records WHERE entity = ? AND source_id = ?",
-            [(str(entity), s) for s in source_ids],
-        )
+        self.store.forget(str(entity), list(source_ids))
 
     def target_ids(self, entity: EntityKind) -> dict[str, str]:
         """Source id -> target id of every ``done`` record."""
-        rows = self._query(
-            "SELECT source_id, target_id FROM records WHERE entity = ? AND state = 'done'",
-            (str(entity),),
-        )
-        return {s: t for s, t in rows if t is not None}
+        return dict(self.store.target_ids(str(entity)))
 
     def created(self, entity: EntityKind) -> list[tuple[str, str]]:
         """``(source_id, target_id)`` of records this ledger's runs created in the target."""
-        rows = self._query(
-            "SELECT source_id, target_id FROM records "
-            "WHERE entity = ? AND state = 'done' AND created = 1 ORDER BY rowid",
-            (str(entity),),
-        )
-        return [(s, t) for s, t in rows]
+        return self.store.created(str(entity))
 
     def counts(self) -> dict[str, dict[str, int]]:
         """``{entity: {state: count}}``."""
         found: dict[str, dict[str, int]] = {str(e): {"pending": 0, "done": 0} for e in EntityKind}
-        for entity, state, count in self._query(
-            "SELECT entity, state, COUNT(*) FROM records GROUP BY entity, state"
-        ):
+        for entity, state, count in self.store.counts():
             found.setdefault(entity, {})[state] = count
         return found
 
     def __iter__(self) -> Iterator[Entry]:
         for entity in EntityKind:
             yield from self.entries(entity).values()
+
+
+__all__ = ["Entry", "Ledger", "LedgerStore", "Run", "ledger_exists", "open_store"]

@@ -13,14 +13,19 @@ from unicrm.plugins.manager import (
     reset,
     sandboxes,
 )
+from unicrm.plugins.options import Kind, Option, check_options
 from unicrm.plugins.specs import AdapterFactory, AdapterSpec
+from unicrm.plugins.urls import split_url
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "ENV_VAR",
     "AdapterFactory",
     "AdapterSpec",
+    "Kind",
+    "Option",
     "adapters",
+    "check_options",
     "get_plugin_manager",
     "hookimpl",
     "hookspec",
@@ -28,4 +33,5 @@ __all__ = [
     "register_plugin",
     "reset",
     "sandboxes",
+    "split_url",
 ]

@@ -43,6 +43,14 @@ _OPS_BY_TYPE: dict[ValueType, tuple[Op, ...]] = {
 }
 
 
+def operators_for(name: str) -> tuple[Op, ...]:
+    """The operators a user can apply to field ``name`` (no ordering on multi-valued ones)."""
+    spec = lookup(name)
+    assert spec is not None, name
+    allowed = _OPS_BY_TYPE.get(spec.type, _USER_OPS)
+    return tuple(o for o in allowed if o not in _ORDERING) if spec.multi else allowed
+
+
 def default_fields(entity: EntityKind) -> list[str]:
     """Every built-in field of ``entity``."""
     return sorted(n for n, s in FIELDS.items() if entity in s.entities)
@@ -111,7 +119,7 @@ def comparisons(
     def for_field(name: str) -> st.SearchStrategy[Node]:
         spec = lookup(name)
         assert spec is not None, name
-        allowed = list(ops(name) if ops else _OPS_BY_TYPE[spec.type])
+        allowed = list(ops(name) if ops else operators_for(name))
         if spec.multi:
             allowed = [o for o in allowed if o not in _ORDERING]
         values = _values_for(spec.type, value_pool(records, name))

@@ -4,12 +4,11 @@ Webhook codes, access and refresh tokens and client secrets are wrapped in :clas
 (whose ``repr``/``str`` print ``***``) and registered with :func:`register_secret`;
 :func:`redact` then blanks every registered value, plus the usual credential spots in URLs
 (user info, ``auth=``/``access_token=``-style parameters, Bitrix24 webhook path codes), in any
-text: error messages, log records (via :class:`RedactingFilter`) and plans.
+text: error messages, log records (see :mod:`unicrm.transport.log_redaction`) and plans.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -23,6 +22,9 @@ _pattern: re.Pattern[str] | None = None
 
 _SECRET_PARAMS = re.compile(
     r"(?i)\b(auth|access_token|refresh_token|client_secret|code|token|password)=([^&\s\"']+)"
+)
+_SECRET_JSON = re.compile(
+    r'(?i)"(auth|access_token|refresh_token|client_secret|code|token|password)"(\s*:\s*)"[^"]*"'
 )
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
 _WEBHOOK = re.compile(r"(/rest/\d+/)([A-Za-z0-9_\-]{4,})(/|$)")
@@ -89,16 +91,30 @@ def register_secret(value: str | Secret | None) -> None:
     with _registry_lock:
         if text not in _registry:
             _registry.add(text)
+            _pattern = None  # rebuilt on the next use: many registrations cost one compile
+
+
+def _registered() -> re.Pattern[str] | None:
+    global _pattern
+    pattern = _pattern
+    if pattern is None and _registry:
+        with _registry_lock:
             ordered = sorted(_registry, key=len, reverse=True)
-            _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            pattern = _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+    return pattern
+
+
+def redact_registered(text: str) -> str:
+    """``text`` with every registered secret value blanked (and nothing else changed)."""
+    pattern = _registered()
+    return pattern.sub(MASK, text) if pattern is not None else text
 
 
 def redact(text: str) -> str:
     """``text`` with every registered secret and credential-looking URL part replaced."""
-    pattern = _pattern
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    text = redact_registered(text)
     text = _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _SECRET_JSON.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{MASK}"', text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
     text = _WEBHOOK.sub(lambda m: f"{m.group(1)}{MASK}{m.group(3)}", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
@@ -124,62 +140,3 @@ def redact_mapping(params: Mapping[str, Any] | None) -> dict[str, Any]:
         else:
             cleaned[key] = value
     return cleaned
-
-
-def _scrub(record: logging.LogRecord) -> None:
-    if record.args:
-        try:
-            record.msg = record.getMessage()
-        except (TypeError, ValueError):
-            record.msg = str(record.msg)
-        record.args = None
-    record.msg = redact(str(record.msg))
-
-
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts the message and arguments of every record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        _scrub(record)
-        return True
-
-
-#: Logger-name prefix whose records are always redacted: the core (``unicrm.*``) and the
-#: plugins by convention (``unicrm_<vendor>.*``).
-REDACTED_PREFIX = "unicrm"
-_factory_installed = False
-
-
-def _install_record_factory() -> None:
-    """Redact records of every ``unicrm*`` logger as they are made.
-
-    A filter on the ``unicrm`` logger alone does not see records logged through its children
-    (``unicrm.transport``): logging applies a logger's filters only to records logged on that
-    logger itself, not to records propagated from below. The record factory runs for all.
-    """
-    global _factory_installed
-    with _registry_lock:
-        if _factory_installed:
-            return
-        previous = logging.getLogRecordFactory()
-
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if record.name.startswith(REDACTED_PREFIX):
-                _scrub(record)
-            return record
-
-        logging.setLogRecordFactory(factory)
-        _factory_installed = True
-
-
-def install_log_redaction(logger_name: str = "unicrm") -> None:
-    """Attach :class:`RedactingFilter` to ``logger_name`` (idempotent), and make sure every
-    record of a ``unicrm*`` logger is redacted when it is made."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-        logger.addFilter(RedactingFilter())
-    _install_record_factory()
-
-
-install_log_redaction()

@@ -2,26 +2,32 @@
 
 A :class:`TokenStore` must save atomically: amoCRM refresh tokens are single-use, so a pair
 that was obtained but not stored is lost for good. :class:`FileTokenStore` writes a temporary
-file and renames it over the old one, and offers a cross-process lock (``filelock``) that the
-refresher holds while it refreshes.
+file and renames it over the old one.
+
+A store may also offer ``async_lock()`` (an async context manager) and ``lock()`` (its sync
+twin): a lock that every user of the store shares — tasks, event loops, threads and, where the
+store can, processes. The refresher holds it while it refreshes, which makes refreshes
+single-flight for everyone sharing the store. Both stores here offer it through
+:class:`~unicrm.transport.locks.SharedLock`: in process for :class:`MemoryTokenStore`, across
+processes too for :class:`FileTokenStore` (a lock file beside the store). A store without one
+gets a process-wide lock from the refresher.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
-import filelock
 
 from unicrm.errors import ConfigurationError
+from unicrm.transport.locks import SharedLock, shared_lock
 from unicrm.transport.secrets import Secret
 
 
@@ -73,12 +79,34 @@ class TokenStore(Protocol):
         ...
 
 
+_fallback_lock = SharedLock()
+
+
+def store_lock(store: TokenStore) -> contextlib.AbstractAsyncContextManager[None]:
+    """The lock everyone sharing ``store`` takes before changing what it holds.
+
+    The store's own ``async_lock()`` when it has one; otherwise one process-wide lock shared
+    by every such store (correct, but unrelated stores then wait for each other's refresh).
+    """
+    lock = getattr(store, "async_lock", None)
+    return lock() if lock is not None else _fallback_lock.hold_async()
+
+
 class MemoryTokenStore:
-    """Keeps the pair in this process only."""
+    """Keeps the pair in this process only; ``lock()``/``async_lock()`` span its threads."""
 
     def __init__(self, pair: TokenPair | None = None) -> None:
         self._pair = pair
         self._lock = threading.Lock()
+        self._shared = SharedLock()
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the store's lock (blocking; not from inside an event loop)."""
+        return self._shared.hold()
+
+    def async_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold the store's lock without blocking the event loop while waiting."""
+        return self._shared.hold_async()
 
     def load(self) -> TokenPair | None:
         with self._lock:
@@ -93,11 +121,15 @@ class MemoryTokenStore:
 
 
 class FileTokenStore:
-    """A JSON file (mode 0600), replaced atomically; ``lock()`` is a cross-process lock."""
+    """A JSON file (mode 0600), replaced atomically; its lock spans threads and processes.
+
+    Any number of connections, threads, event loops and processes may share one file (through
+    one store object or several): the lock is ``<path>.lock``, one per file per process.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._filelock = filelock.FileLock(str(self.path) + ".lock", thread_local=False)
+        self._shared = shared_lock(str(self.path) + ".lock")
 
     def load(self) -> TokenPair | None:
         try:
@@ -123,20 +155,13 @@ class FileTokenStore:
                 os.unlink(temporary)
             raise
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the cross-process lock (blocking)."""
-        with self._filelock:
-            yield
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the cross-process lock (blocking; not from inside an event loop)."""
+        return self._shared.hold()
 
-    @contextlib.asynccontextmanager
-    async def async_lock(self) -> AsyncIterator[None]:
+    def async_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold the cross-process lock without blocking the event loop while waiting."""
-        await asyncio.to_thread(self._filelock.acquire)
-        try:
-            yield
-        finally:
-            self._filelock.release()
+        return self._shared.hold_async()
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"

@@ -38,6 +38,7 @@ from unicrm_bitrix24.emulator.limits import LeakyBucket, OperatingBudget
 from unicrm_bitrix24.emulator.oauth import OAuthServer
 from unicrm_bitrix24.emulator.params import ParamsError, body_params, merge, parse_query, pick
 from unicrm_bitrix24.emulator.store import Store
+from unicrm_bitrix24.emulator.switches import Switches
 
 Handler = Callable[[Call], Outcome]
 
@@ -68,7 +69,9 @@ class Bitrix24Emulator:
 
     ``limits`` is ``"vendor"`` (leaky bucket 50 / 2 per second and a 480 s operating-time
     budget per method) or ``"off"``; ``latency_ms`` is added by the transport or server;
-    ``faults`` is the fraction of requests that fail; ``webhook`` is ``"USER/CODE"``.
+    ``faults`` is the fraction of requests that fail; ``webhook`` is ``"USER/CODE"``;
+    ``switches`` answers what the vendor docs leave open (:class:`Switches`, changeable at
+    any time through :attr:`switches`).
     """
 
     def __init__(
@@ -81,8 +84,10 @@ class Bitrix24Emulator:
         faults: float = 0.0,
         random_seed: int = 0,
         webhook: str | None = None,
+        switches: Switches | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
+        self.switches = switches or Switches()
         self.store = Store(db)
         self.random_seed = random_seed
         self.latency = latency_ms / 1000.0
@@ -192,7 +197,7 @@ class Bitrix24Emulator:
         if len(segments) == 3:
             user, code, method = segments
             if not (user == str(self._user_id) and hmac.compare_digest(code, self._code)):
-                raise errors.platform("INVALID_CREDENTIALS")
+                raise errors.platform(self.switches.bad_webhook)
             user_id, credential = self._user_id, f"webhook:{user}"
         elif is_oauth:
             method = segments[0]
@@ -246,7 +251,7 @@ class Bitrix24Emulator:
             raise errors.platform("OPERATION_TIME_LIMIT")
         started = time.perf_counter()
         try:
-            outcome = METHODS[method](Call(self.store, params, user_id, now))
+            outcome = METHODS[method](Call(self.store, params, user_id, now, self.switches))
         finally:
             processing = time.perf_counter() - started + self.method_costs.get(method, 0.0)
             self.budget.record(key, now, processing)

@@ -7,16 +7,19 @@ from typing import Any
 import attrs
 
 from unicrm_bitrix24.emulator.store import Store
+from unicrm_bitrix24.emulator.switches import Switches
 
 
 @attrs.frozen
 class Call:
-    """One method invocation: its parameters, who makes it, and when (portal clock)."""
+    """One method invocation: its parameters, who makes it, when (portal clock), and the
+    emulator's answers to what the docs leave open."""
 
     store: Store
     params: dict[str, Any]
     user_id: int
     now: float
+    switches: Switches = attrs.field(factory=Switches)
 
 
 @attrs.frozen

@@ -1,7 +1,9 @@
 """Bitrix24 error answers: one exception carrying the HTTP status and the wire body.
 
 Classic CRM methods fail with HTTP 400 and an *empty* ``error`` code; the platform uses
-named codes. Every known one is a row in :data:`PLATFORM_ERRORS`.
+named codes. Every known one is a row in :data:`PLATFORM_ERRORS` (statuses and texts from the
+docs' system error table, ``_includes/system-errors.md``; ``INVALID_CREDENTIALS`` is 401 as
+clients report it for a bad webhook, see :mod:`switches`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ PLATFORM_ERRORS: dict[str, tuple[int, str]] = {
     "WRONG_ENCODING": (400, "Wrong request encoding"),
     "INTERNAL_SERVER_ERROR": (500, "Internal server error"),
     "NOT_FOUND": (400, "Not found."),
+    "ERROR_NOT_FOUND": (400, "The entity is not found"),
+    "ERROR_CORE": (400, "Core error"),
+    "ERROR_UNEXPECTED_ANSWER": (500, "Server returned an unexpected response"),
+    "OVERLOAD_LIMIT": (503, "REST API is blocked due to overload"),
+    "ACCESS_DENIED": (403, "REST API is available only on commercial plans"),
+    "INVALID_REQUEST": (400, "Https required"),
+    "user_access_error": (403, "The user does not have access to the application"),
+    "PORTAL_DELETED": (500, "Portal was deleted"),
     "ENTITY_TYPE_NOT_SUPPORTED": (400, "Entity type is not supported"),
 }
 

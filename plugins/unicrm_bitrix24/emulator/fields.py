@@ -159,6 +159,7 @@ CONTACT_FIELDS: tuple[Field, ...] = (
     _f("NAME", "string", "First name"),
     _f("SECOND_NAME", "string", "Second name"),
     _f("LAST_NAME", "string", "Last name"),
+    _f("PHOTO", "file", "Photo"),
     _f("BIRTHDATE", "date", "Date of birth"),
     _f("TYPE_ID", "crm_status", "Contact type", status_type="CONTACT_TYPE"),
     _f("SOURCE_ID", "crm_status", "Source", status_type="SOURCE"),
@@ -175,12 +176,13 @@ CONTACT_FIELDS: tuple[Field, ...] = (
     _f("MODIFY_BY_ID", "user", "Modified by", **_RO),
     _f("DATE_CREATE", "datetime", "Created on", **_RO),
     _f("DATE_MODIFY", "datetime", "Modified on", **_RO),
-    _f("COMPANY_ID", "crm_company", "Company"),
+    # the primary company; COMPANY_IDS (every bound company) replaces it (crm.contact.fields)
+    _f("COMPANY_ID", "crm_company", "Company", deprecated=True),
+    _f("COMPANY_IDS", "crm_company", "COMPANY_IDS", multiple=True, virtual=True),
     _f("LEAD_ID", "crm_lead", "Lead", **_RO),
     _f("ORIGINATOR_ID", "string", "External source"),
     _f("ORIGIN_ID", "string", "Item ID in data source"),
     _f("ORIGIN_VERSION", "string", "Original version"),
-    _f("FACE_ID", "integer", "Face ID"),
     *_ADDRESS,
     *_UTM,
     _f("LAST_ACTIVITY_BY", "user", "Last activity by", **_RO),
@@ -306,7 +308,11 @@ CONTACT_USER_FIELDS: tuple[UserField, ...] = (
 
 @attrs.frozen
 class Status:
-    """One row of a ``crm.status`` dictionary; ``semantics`` is None (process), S or F."""
+    """One row of a ``crm.status`` dictionary; ``semantics`` is None (process), S or F.
+
+    A portal's own entries (codes ``UC_*``) are not system ones: ``SYSTEM`` is ``N`` and their
+    ``NAME_INIT`` (the name the product shipped) is empty (``crm.status.list`` sample).
+    """
 
     entity_id: str
     status_id: str
@@ -314,6 +320,10 @@ class Status:
     sort: int
     semantics: str | None = None
     color: str = "#39A8EF"
+
+    @property
+    def system(self) -> bool:
+        return not self.status_id.startswith("UC_")
 
 
 STATUSES: tuple[Status, ...] = (

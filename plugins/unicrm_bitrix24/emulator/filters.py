@@ -6,11 +6,16 @@ and small builders:
 * no operator or ``=``: equality (arrays: IN); ``0``/``""`` also match NULL;
 * ``!``: NULL-inclusive negation of whatever follows; with an array, NOT IN;
 * ``>`` ``>=`` ``<`` ``<=``: comparisons; ``@``/``!@``: IN / NOT IN;
-* ``%``: substring LIKE with ``%``/``_`` in the value taken literally; ``=%``/``%=``: raw LIKE;
+* ``%``: substring LIKE (``%``/``_`` in the value literal or wildcards: a switch);
+  ``=%``/``%=``: raw LIKE; LIKE folds case in all of Unicode or ASCII only (a switch);
 * ``+``: also match NULL/empty/zero;
 * LIKE operators become ``=`` on numeric, status and link fields; dates accept only equality
   and comparisons and an unreadable date turns the condition into ``IS NULL``;
+* PHONE/EMAIL/WEB/IM/LINK match whole values (or a raw LIKE: a switch);
 * empty arrays, unknown fields and ``LOGIC``/nested groups are dropped silently.
+
+The switches are :class:`~unicrm_bitrix24.emulator.switches.Switches` (what the docs leave
+open).
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from typing import Any
 
 from unicrm_bitrix24.emulator import dates
 from unicrm_bitrix24.emulator.fields import KIND_BY_TYPE, LIKE_AS_EQUAL_TYPES, MULTIFIELDS
+from unicrm_bitrix24.emulator.like import escape_like
 from unicrm_bitrix24.emulator.params import as_list, floatval, intval
 from unicrm_bitrix24.emulator.store import EntitySchema
+from unicrm_bitrix24.emulator.switches import Switches
 
 _KEY = re.compile(r"^(!?)(\+?)(=%|%=|>=|<=|\*%|\*=|>|<|@|%|=|\?|\*)?(.*)$", re.S)
 
@@ -81,10 +88,6 @@ def _effective(op: str, target: _Target) -> str:
     return op
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _scalar_text(value: Any) -> str:
     if value is None or value is False:
         return ""
@@ -113,7 +116,13 @@ def _is_blank(kind: str, value: Any) -> bool:
     return False
 
 
-def _condition(col: str, kind: str, op: str, value: Any) -> Sql:
+def _like(col: str, pattern: str, switches: Switches) -> Sql:
+    if switches.like_case == "unicode":
+        return f"b24_like(?, {col})", [pattern]
+    return f"{col} LIKE ? ESCAPE '\\'", [pattern]
+
+
+def _condition(col: str, kind: str, op: str, value: Any, switches: Switches) -> Sql:
     """One positive condition on ``col`` for a scalar value."""
     if kind == "date":
         ts = dates.parse(value)
@@ -128,8 +137,10 @@ def _condition(col: str, kind: str, op: str, value: Any) -> Sql:
     if op in _COMPARE:
         return f"{col} {op} ?", [_convert(kind, value)]
     if op == "like":
-        return f"{col} LIKE ? ESCAPE '\\'", [f"%{_escape_like(_scalar_text(value))}%"]
-    return f"{col} LIKE ?", [_scalar_text(value)]
+        text = _scalar_text(value)
+        inner = escape_like(text) if switches.like_wildcards == "literal" else text
+        return _like(col, f"%{inner}%", switches)
+    return _like(col, _scalar_text(value), switches)
 
 
 def _blank_clause(col: str, kind: str) -> str:
@@ -139,7 +150,7 @@ def _blank_clause(col: str, kind: str) -> str:
     return f"({col} IS NULL OR {col} = {zero})"
 
 
-def _values_condition(col: str, kind: str, op: str, values: list[Any]) -> Sql:
+def _values_condition(col: str, kind: str, op: str, values: list[Any], switches: Switches) -> Sql:
     """Positive condition for one or more values (several values are OR-ed: IN)."""
     plain = op in ("eq", "in") and kind not in ("date",)
     if plain and len(values) > 1 and not any(_is_blank(kind, v) for v in values):
@@ -148,19 +159,24 @@ def _values_condition(col: str, kind: str, op: str, values: list[Any]) -> Sql:
     parts: list[str] = []
     params: list[Any] = []
     for value in values:
-        sql, p = _condition(col, kind, op, value)
+        sql, p = _condition(col, kind, op, value, switches)
         parts.append(sql)
         params += p
     return (parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"), params
 
 
-def _wrap_target(schema: EntitySchema, target: _Target, op: str, values: list[Any]) -> Sql:
+def _wrap_target(
+    schema: EntitySchema, target: _Target, op: str, values: list[Any], switches: Switches
+) -> Sql:
     if target.kind == "fm":
-        # Multifield sub-filter: equality is a raw LIKE on the entry's VALUE.
-        sub_op = "rawlike" if op in ("eq", "in") else op
+        # Multifield sub-filter on the entries' VALUE: whole values (the docs), or equality as
+        # a raw LIKE (the notes), by switch.
+        sub_op = op
+        if op in ("eq", "in"):
+            sub_op = "rawlike" if switches.multifield_filter == "like" else "eq"
         parts, params = [], []
         for value in values:
-            sql, p = _condition("fm.VALUE", "str", sub_op, value)
+            sql, p = _condition("fm.VALUE", "str", sub_op, value, switches)
             parts.append(sql)
             params += p
         cond = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
@@ -170,16 +186,17 @@ def _wrap_target(schema: EntitySchema, target: _Target, op: str, values: list[An
             [schema.name, target.column, *params],
         )
     if target.kind == "json":
-        sql, params = _values_condition("je.value", target.item_kind, op, values)
+        sql, params = _values_condition("je.value", target.item_kind, op, values, switches)
         return (
             f"EXISTS (SELECT 1 FROM json_each(COALESCE({target.column}, '[]')) AS je WHERE {sql})",
             params,
         )
-    return _values_condition(target.column, target.kind, op, values)
+    return _values_condition(target.column, target.kind, op, values, switches)
 
 
-def compile_filter(schema: EntitySchema, raw: Any) -> Sql:
+def compile_filter(schema: EntitySchema, raw: Any, switches: Switches | None = None) -> Sql:
     """A ``filter`` parameter -> ``(where_sql, params)``; ``"1=1"`` when nothing applies."""
+    switches = switches or Switches()
     if not isinstance(raw, dict):
         return "1=1", []
     clauses: list[str] = []
@@ -201,7 +218,7 @@ def compile_filter(schema: EntitySchema, raw: Any) -> Sql:
             continue  # an empty array is no condition at all
         if any(isinstance(v, (list, dict)) for v in values):
             continue  # nested arrays cannot be a value
-        sql, p = _wrap_target(schema, target, op, values)
+        sql, p = _wrap_target(schema, target, op, values, switches)
         if neg:
             sql = f"NOT IFNULL(({sql}), 0)"
         if or_null and target.kind not in ("fm", "json"):

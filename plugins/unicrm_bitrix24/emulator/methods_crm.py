@@ -45,8 +45,10 @@ def _resolve(
 ) -> tuple[list[Field], list[str], list[str]]:
     """``select`` entries -> (standard column fields, user field codes, multifield types).
 
-    Empty means ``*`` + ``UF_*``; ``*`` never brings multifields; unknown entries are ignored;
-    ``ID`` is always there.
+    Empty means ``*`` + ``UF_*``; ``*`` never brings multifields; ``UF_*`` brings every user
+    field except the multiple ones, which come only when named (``crm.lead.list``: "UF_*" -
+    all custom fields, excluding multiple fields); unknown entries are ignored; ``ID`` is
+    always there.
     """
     names: set[str] = {"ID"}
     ufs: set[str] = set()
@@ -55,7 +57,7 @@ def _resolve(
         if name == "*":
             names.update(f.code for f in schema.column_fields())
         elif name == "UF_*":
-            ufs.update(u.code for u in schema.user_fields)
+            ufs.update(u.code for u in schema.user_fields if not u.multiple)
         elif schema.user_field(name) is not None:
             ufs.add(name)
         else:
@@ -97,7 +99,7 @@ def full_shape(schema: EntitySchema) -> RowShape:
 def list_entities(entity: str, call: Call) -> Outcome:
     schema = call.store.schema(entity)
     p = call.params
-    where, wparams = compile_filter(schema, pick(p, "filter", "arFilter"))
+    where, wparams = compile_filter(schema, pick(p, "filter", "arFilter"), call.switches)
     order = compile_order(schema, pick(p, "order", "arOrder"), STAGE_SORTS)
     shape = select_shape(schema, pick(p, "select", "arSelect"))
     cols = ", ".join(f'{schema.table}."{c}"' for c in shape.columns)
@@ -113,8 +115,8 @@ def list_entities(entity: str, call: Call) -> Outcome:
             call.store.scalar(f"SELECT COUNT(*) FROM {schema.table} WHERE {where}", wparams)
         )
         page = start // PAGE + 1
-        if (page - 1) * PAGE >= total:
-            page = 1  # out of range: Bitrix navigation falls back to the first page
+        if (page - 1) * PAGE >= total and call.switches.start_past_end == "first_page":
+            page = 1  # out of range: Bitrix navigation falls back to the first page (notes)
         rows = call.store.rows(base + f" LIMIT {PAGE} OFFSET {(page - 1) * PAGE}", wparams)
         if page * PAGE < total:
             nxt = page * PAGE
@@ -189,6 +191,9 @@ def _columns_from(
             stored = coerce_user_field(uf, raw)
         if stored is not DROP:
             values[code] = stored
+    if "COMPANY_IDS" in fields and schema.name == "contact":
+        ids = [i for i in (intval(v) for v in as_list(fields["COMPANY_IDS"])) if i > 0]
+        values["COMPANY_ID"] = ids[0] if ids else None  # the first company is the primary
     if "STATUS_ID" in values and schema.name == "lead":
         status = values["STATUS_ID"]
         if status is None or str(status).upper() not in STAGES:

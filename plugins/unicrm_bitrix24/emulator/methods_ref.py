@@ -48,22 +48,52 @@ def ordered(rows: list[dict[str, Any]], raw_order: Any, default: list[str]) -> N
 
 
 # -- crm.status.* ---------------------------------------------------------------------------
+#: ``crm.status.fields``: the dictionary entry's fields as the docs describe them.
+STATUS_FIELDS: dict[str, dict[str, Any]] = {
+    code: {
+        "type": type_,
+        "isRequired": "R" in flags,
+        "isReadOnly": "O" in flags,
+        "isImmutable": "I" in flags,
+        "isMultiple": False,
+        "isDynamic": False,
+        "title": title,
+    }
+    for code, type_, flags, title in (
+        ("ID", "integer", "O", "ID"),
+        ("ENTITY_ID", "string", "RI", "Entity ID"),
+        ("STATUS_ID", "string", "RI", "Status"),
+        ("SORT", "integer", "", "Sort"),
+        ("NAME", "string", "R", "Name"),
+        ("NAME_INIT", "string", "O", "Default name"),
+        ("SYSTEM", "char", "O", "System"),
+        ("CATEGORY_ID", "integer", "I", "CATEGORY_ID"),
+        ("COLOR", "string", "", "COLOR"),
+        ("SEMANTICS", "char", "I", "SEMANTICS"),
+        ("EXTRA", "crm_status_extra", "", "Extra fields"),
+    )
+}
+#: Dictionaries whose entries are stages: they carry a colour and ``EXTRA``.
+_STAGE_DICTIONARIES = frozenset({"STATUS"})
+
+
 def _status_rows() -> list[dict[str, Any]]:
     rows = []
     for i, s in enumerate(STATUSES, start=1):
+        stage = s.entity_id in _STAGE_DICTIONARIES
         row: dict[str, Any] = {
             "ID": str(i),
             "ENTITY_ID": s.entity_id,
             "STATUS_ID": s.status_id,
             "NAME": s.name,
-            "NAME_INIT": s.name,
+            "NAME_INIT": s.name if s.system else "",
             "SORT": str(s.sort),
-            "SYSTEM": "Y",
+            "SYSTEM": "Y" if s.system else "N",
             "CATEGORY_ID": None,
-            "COLOR": s.color if s.entity_id == "STATUS" else None,
+            "COLOR": s.color if stage else None,
             "SEMANTICS": s.semantics,
         }
-        if s.entity_id == "STATUS":
+        if stage:
             row["EXTRA"] = {"SEMANTICS": SEMANTICS_TEXT[s.semantics], "COLOR": s.color}
         rows.append(row)
     return rows
@@ -73,6 +103,23 @@ def status_list(call: Call) -> Outcome:
     rows = [r for r in _status_rows() if matches(r, pick(call.params, "filter"))]
     ordered(rows, pick(call.params, "order"), ["SORT", "ID"])
     return Outcome(rows, total=len(rows))
+
+
+def status_get(call: Call) -> Outcome:
+    """One entry by its numeric ``ID`` (``EXTRA`` is not part of this answer)."""
+    raw = call.params.get("id", call.params.get("ID"))
+    status_id = intval(raw) if not isinstance(raw, (dict, list)) else 0
+    if status_id <= 0:
+        raise errors.classic("Invalid identifier.")
+    found = next((r for r in _status_rows() if r["ID"] == str(status_id)), None)
+    if found is None:
+        raise errors.classic("Status is not found.")
+    found.pop("EXTRA", None)
+    return Outcome(found)
+
+
+def status_fields(call: Call) -> Outcome:
+    return Outcome({code: dict(desc) for code, desc in STATUS_FIELDS.items()})
 
 
 def status_entity_items(call: Call) -> Outcome:
@@ -193,6 +240,8 @@ def category_list(call: Call) -> Outcome:
 
 METHODS: dict[str, Handler] = {
     "crm.status.list": status_list,
+    "crm.status.get": status_get,
+    "crm.status.fields": status_fields,
     "crm.status.entity.items": status_entity_items,
     "crm.status.entity.types": status_entity_types,
     "crm.lead.contact.items.get": lead_contacts_get,

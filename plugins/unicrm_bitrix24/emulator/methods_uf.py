@@ -89,13 +89,22 @@ def _definition(store: Store, entity: str, params: dict[str, Any]) -> userfields
     found = store.user_field_definitions(entity)
     match = next((d for d in found if d.field.id == field_id), None)
     if match is None:
-        raise errors.not_found()
+        raise errors.platform("ERROR_NOT_FOUND", f"The entity with ID '{field_id}' is not found")
     return match
 
 
 # -- reading ---------------------------------------------------------------------------------
+def _array_param(params: dict[str, Any], name: str) -> Any:
+    """An optional object parameter; anything else but nothing is a classic error."""
+    value = pick(params, name)
+    if value in (None, "", []) or isinstance(value, dict):
+        return value
+    raise errors.fields_not_array(name)
+
+
 def userfield_list(entity: str, call: Call) -> Outcome:
-    raw_filter = pick(call.params, "filter")
+    raw_filter = _array_param(call.params, "filter")
+    raw_order = _array_param(call.params, "order")
     lang = None
     if isinstance(raw_filter, dict):
         lang_value = pick(raw_filter, "LANG")
@@ -106,7 +115,7 @@ def userfield_list(entity: str, call: Call) -> Outcome:
         for d in call.store.user_field_definitions(entity)
         if matches(row := render(d, lang), raw_filter)
     ]
-    ordered(rows, pick(call.params, "order"), ["SORT", "ID"])
+    ordered(rows, raw_order, ["SORT", "ID"])
     return Outcome(rows, total=len(rows))
 
 
@@ -162,32 +171,36 @@ def _settings(raw: Any, user_type: str, old: Any = None) -> str:
     return json.dumps(base, ensure_ascii=False)
 
 
+#: ``crm.lead.userfield.add`` error texts (the method's error table, English portal).
+NAME_MISSING = "The 'FIELD_NAME' field is not found."
+TYPE_MISSING = "The 'USER_TYPE_ID' field is not found."
+NAME_TOO_LONG = "Field name is too long (more than 50 characters)."
+NAME_BAD_CHARS = "Field name contains invalid characters. Allowed characters are: A-Z, 0-9 and _."
+TYPE_UNKNOWN = "Invalid custom type specified."
+
+
 def _validate_new(store: Store, entity: str, fields: dict[str, Any]) -> tuple[str, str]:
-    """(FIELD_NAME, USER_TYPE_ID) of a new field, or every problem in one classic error."""
-    problems: list[str] = []
+    """(FIELD_NAME, USER_TYPE_ID) of a new field. A missing name or type is a classic error
+    (both texts in one answer); a bad name or an unknown type is ``ERROR_CORE``."""
     user_type = str(fields.get("USER_TYPE_ID") or "").strip().lower()
-    if not user_type:
-        problems.append("The user type (USER_TYPE_ID) is not specified.")
-    elif user_type not in USER_TYPES:
-        problems.append(f"The user type '{user_type}' is not found.")
     raw_name = fields.get("FIELD_NAME")
-    name = ""
-    if raw_name is None or isinstance(raw_name, (dict, list)) or not str(raw_name).strip():
-        problems.append("The field name (FIELD_NAME) is not specified.")
-    else:
-        name = normalize_name(str(raw_name))
-        if name == PREFIX:
-            problems.append("The field name (FIELD_NAME) is not specified.")
-        elif not _NAME_CHARS.match(name):
-            problems.append(
-                f"The field name '{name}' may contain only Latin letters, digits and underscores."
-            )
-        elif len(name) > MAX_NAME:
-            problems.append(f"The field name '{name}' is longer than {MAX_NAME} characters.")
-        elif store.schema(entity).user_field(name) is not None:
-            problems.append(f"A user field named '{name}' already exists.")
-    if problems:
-        raise errors.classic("\n".join(problems))
+    missing_name = (
+        raw_name is None or isinstance(raw_name, (dict, list)) or not str(raw_name).strip()
+    )
+    name = "" if missing_name else normalize_name(str(raw_name))
+    missing = [NAME_MISSING] if missing_name or name == PREFIX else []
+    if not user_type:
+        missing.append(TYPE_MISSING)
+    if missing:
+        raise errors.classic("\n".join(missing))
+    if not _NAME_CHARS.match(name):
+        raise errors.platform("ERROR_CORE", NAME_BAD_CHARS)
+    if len(name) > MAX_NAME:
+        raise errors.platform("ERROR_CORE", NAME_TOO_LONG)
+    if user_type not in USER_TYPES:
+        raise errors.platform("ERROR_CORE", TYPE_UNKNOWN)
+    if store.schema(entity).user_field(name) is not None:
+        raise errors.classic(f"A user field named '{name}' already exists.")
     return name, user_type
 
 

@@ -21,6 +21,7 @@ import attrs
 
 from unicrm_bitrix24.emulator import userfields
 from unicrm_bitrix24.emulator.fields import STANDARD_FIELDS, Field, UserField
+from unicrm_bitrix24.emulator.like import unicode_like
 
 _SQL_TYPE = {
     "int": "INTEGER",
@@ -109,6 +110,7 @@ class Store:
         self.lock = threading.RLock()
         self.db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
+        self.db.create_function("b24_like", 2, unicode_like, deterministic=True)
         self._schemas: dict[str, EntitySchema] = {}
         if path:
             self.db.execute("PRAGMA journal_mode=WAL")

@@ -253,7 +253,12 @@ def _date(value: Any) -> Any:
     return ts if ts is None or ts is _DROP else dates.midnight(ts)
 
 
+def _file(value: Any) -> Any:
+    return _DROP  # the emulator keeps no files: a written file is ignored
+
+
 _COERCE: dict[str, Callable[[Any], Any]] = {
+    "file": _file,
     "integer": _int,
     "user": _int,
     "crm_company": _int,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,11 +87,11 @@ async def _source(name: str, contacts: int, leads: int) -> unicrm.AsyncCRM:
 
 
 async def test_batches_cut_before_the_engine_learned_are_remapped_not_rejected_again(
-    names: tuple[str, str], tmp_path: Path
+    names: tuple[str, str], ledger_at
 ) -> None:
     src = await _source(names[0], contacts=200, leads=0)
     dst, adapter = _target(names[1])
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await migrate(
             src,
             dst,
@@ -115,11 +114,11 @@ async def test_batches_cut_before_the_engine_learned_are_remapped_not_rejected_a
 
 
 async def test_missing_fields_are_created_in_one_call_per_entity(
-    names: tuple[str, str], tmp_path: Path
+    names: tuple[str, str], ledger_at
 ) -> None:
     src = await _source(names[0], contacts=5, leads=0)
     dst, adapter = _target(names[1])
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await migrate(
             src, dst, ledger=ledger, options=MigrateOptions(), source_label="s", target_label="t"
         )
@@ -131,7 +130,7 @@ async def test_missing_fields_are_created_in_one_call_per_entity(
 
 
 async def test_a_fresh_ledger_probes_the_target_with_the_first_records_only(
-    names: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    names: tuple[str, str], ledger_at, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = await _source(names[0], contacts=180, leads=0)
     dst, _adapter = _target(names[1])
@@ -143,7 +142,7 @@ async def test_a_fresh_ledger_probes_the_target_with_the_first_records_only(
         return await original(run, entity, markers)
 
     monkeypatch.setattr(recover, "find_by_origin", counting)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await migrate(
             src,
             dst,
@@ -158,7 +157,7 @@ async def test_a_fresh_ledger_probes_the_target_with_the_first_records_only(
 
 
 async def test_leads_are_read_while_contacts_are_still_being_written(
-    names: tuple[str, str], tmp_path: Path
+    names: tuple[str, str], ledger_at
 ) -> None:
     events: list[tuple[str, EntityKind]] = []
 
@@ -180,7 +179,7 @@ async def test_leads_are_read_while_contacts_are_still_being_written(
     plain_dst = MemoryAdapter.from_url(f"memory://{names[1]}", {})
     src = unicrm.AsyncCRM(LoggingSource(plain_src.store, plain_src.capabilities, "src"))
     dst = unicrm.AsyncCRM(LoggingTarget(plain_dst.store, plain_dst.capabilities, "dst"))
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await migrate(
             src,
             dst,

@@ -47,11 +47,11 @@ async def _verify(src, dst, ledger):  # type: ignore[no-untyped-def]
 
 
 async def test_full_migration_is_exact_and_rerun_writes_nothing(
-    store_names, seed, long_text, tmp_path: Path
+    store_names, seed, long_text, ledger_at
 ) -> None:
     src, dst = await _pair(store_names)
     await seed(src)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await _run(src, dst, ledger, batch_size=7)
         assert report.state == "complete", report.errors
         assert report.stats("contact").created == 60
@@ -77,7 +77,7 @@ async def test_full_migration_is_exact_and_rerun_writes_nothing(
 
 
 async def test_unmapped_open_stage_goes_to_default_and_select_values_transform(
-    store_names, seed, tmp_path: Path
+    store_names, seed, ledger_at
 ) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=10, leads=20)
@@ -98,7 +98,7 @@ async def test_unmapped_open_stage_goes_to_default_and_select_values_transform(
         mapping.with_route(attrs.evolve(route, stages=stages, default_stage="1/in_progress")),
         fields={"lead": rules, "contact": dict(mapping.rules(unicrm.EntityKind.CONTACT))},
     )
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await _run(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert (await _verify(src, dst, ledger)).differences == 0
@@ -111,7 +111,7 @@ async def test_unmapped_open_stage_goes_to_default_and_select_values_transform(
 
 
 async def test_select_values_the_target_list_lacks_go_to_the_note(
-    store_names, seed, tmp_path: Path
+    store_names, seed, ledger_at
 ) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=4, leads=10)
@@ -126,7 +126,7 @@ async def test_select_values_the_target_list_lacks_go_to_the_note(
     )
     mapping = auto_mapping(await load_schema(src), await load_schema(dst))
     assert mapping.rules(unicrm.EntityKind.LEAD)["color"].target == "colour"
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await _run(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert (await _verify(src, dst, ledger)).differences == 0
@@ -138,9 +138,7 @@ async def test_select_values_the_target_list_lacks_go_to_the_note(
 
 
 @pytest.mark.parametrize("policy", ["note", "drop", "fail"])
-async def test_missing_target_field_policies(
-    store_names, seed, tmp_path: Path, policy: str
-) -> None:
+async def test_missing_target_field_policies(store_names, seed, ledger_at, policy: str) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=4, leads=4)
     mapping = auto_mapping(await load_schema(src), await load_schema(dst))
@@ -150,7 +148,7 @@ async def test_missing_target_field_policies(
         missing=MissingPolicy(policy),
         fields={"contact": rules, "lead": dict(mapping.rules(unicrm.EntityKind.LEAD))},
     )
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         if policy == "fail":
             with pytest.raises(MappingFailure, match=r"no field for (company_id|Nickname)"):
                 await _run(src, dst, ledger, mapping=mapping)
@@ -190,10 +188,10 @@ async def test_dry_run_plans_previews_and_writes_nothing(store_names, seed, tmp_
     assert await dst.leads.custom_fields() == []
 
 
-async def test_delta_run_updates_only_changed_records(store_names, seed, tmp_path: Path) -> None:
+async def test_delta_run_updates_only_changed_records(store_names, seed, ledger_at) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=8, leads=10)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         await _run(src, dst, ledger)
         lead = await src.leads.filter(F("title") == "Deal 4").first()
         assert lead is not None
@@ -208,14 +206,14 @@ async def test_delta_run_updates_only_changed_records(store_names, seed, tmp_pat
 
 
 async def test_lost_ledger_entries_are_found_by_origin_not_duplicated(
-    store_names, seed, tmp_path: Path
+    store_names, seed, ledger_at
 ) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=8, leads=10)
-    with Ledger(tmp_path / "first.db") as ledger:
+    with Ledger(ledger_at("first")) as ledger:
         await _run(src, dst, ledger)
     # a brand-new ledger against a target that already holds everything
-    with Ledger(tmp_path / "second.db") as ledger:
+    with Ledger(ledger_at("second")) as ledger:
         report = await _run(src, dst, ledger)
         assert report.stats("contact").created == 0
         assert report.stats("contact").recovered == 8
@@ -226,11 +224,11 @@ async def test_lost_ledger_entries_are_found_by_origin_not_duplicated(
 
 
 async def test_verify_reports_missing_changed_and_duplicate_records(
-    store_names, seed, tmp_path: Path
+    store_names, seed, ledger_at
 ) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=5, leads=6)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         await _run(src, dst, ledger)
         leads = await dst.leads.all().to_list()
         await dst.leads.delete(leads[0].id)
@@ -241,11 +239,11 @@ async def test_verify_reports_missing_changed_and_duplicate_records(
     assert result.as_dict()["differences"] == 3
 
 
-async def test_rollback_deletes_what_the_run_created(store_names, seed, tmp_path: Path) -> None:
+async def test_rollback_deletes_what_the_run_created(store_names, seed, ledger_at) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=5, leads=6)
     existing = await dst.contacts.create(unicrm.Contact(first_name="kept"))
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         await _run(src, dst, ledger)
         report = await rollback(dst, ledger)
         assert report.supported and report.deleted == {"lead": 6, "contact": 5}
@@ -255,10 +253,10 @@ async def test_rollback_deletes_what_the_run_created(store_names, seed, tmp_path
 
 
 async def test_ledger_refuses_another_source_and_interrupted_runs_need_resume(
-    store_names, tmp_path: Path
+    store_names, ledger_at
 ) -> None:
     src, dst = await _pair(store_names)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         await _run(src, dst, ledger)
         with pytest.raises(unicrm.ConfigurationError, match="belongs to"):
             await migrate(
@@ -270,9 +268,7 @@ async def test_ledger_refuses_another_source_and_interrupted_runs_need_resume(
         assert (await _run(src, dst, ledger, resume=True)).state == "complete"
 
 
-async def test_unmapped_won_stage_is_a_configuration_error(
-    store_names, seed, tmp_path: Path
-) -> None:
+async def test_unmapped_won_stage_is_a_configuration_error(store_names, seed, ledger_at) -> None:
     src, dst = await _pair(store_names)
     await seed(src, contacts=2, leads=5)
     mapping = auto_mapping(await load_schema(src), await load_schema(dst))
@@ -281,7 +277,7 @@ async def test_unmapped_won_stage_is_a_configuration_error(
         attrs.evolve(route, stages={k: v for k, v in route.stages.items() if k != "1/won"})
     )
     with (
-        Ledger(tmp_path / "run.db") as ledger,
+        Ledger(ledger_at("run")) as ledger,
         pytest.raises(unicrm.ConfigurationError, match="won stage 1/won"),
     ):
         await _run(src, dst, ledger, mapping=mapping)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_dry_run_decisions_equal_the_real_runs(
-    memory_pair: Any, run_s_to_t: Any, seed: Any, tmp_path: Path
+    memory_pair: Any, run_s_to_t: Any, seed: Any, ledger_at: Any
 ) -> None:
     src, dst = memory_pair
     await seed(src, contacts=12, leads=20)
@@ -36,7 +35,7 @@ async def test_dry_run_decisions_equal_the_real_runs(
     )
     dry = await run_s_to_t(src, dst, None, mapping=mapping)
     assert await dst.leads.all().to_list() == []
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         real = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert real.state == "complete", real.errors
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -99,7 +98,7 @@ async def _own_route_mapping(src: Any, dst: Any) -> Any:
 
 
 async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
-    store_names: tuple[str, str], seed: Any, run_s_to_t: Any, tmp_path: Path
+    store_names: tuple[str, str], seed: Any, run_s_to_t: Any, ledger_at: Any
 ) -> None:
     src = unicrm.connect_async(f"memory://{store_names[0]}")
     await seed(src, contacts=6, leads=15)
@@ -111,7 +110,7 @@ async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
     assert [(d.outcome, d.reason) for d in planned] == [
         ("From the old CRM", "the route's own pipeline, created by the migration")
     ]
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert [d for d in report.decisions if d.topic == "pipeline" and d.entity == "lead"] == (
@@ -125,18 +124,18 @@ async def test_an_own_pipeline_is_created_once_and_the_stages_keep_their_order(
     assert {lead.stage.pipeline_id for lead in leads if lead.stage} == {own.id}
     # each source stage went to its namesake in the new pipeline, not all into the first
     assert {lead.stage.stage_id for lead in leads if lead.stage} == {s.id for s in own.stages}
-    with Ledger(tmp_path / "second.db") as ledger:
+    with Ledger(ledger_at("second")) as ledger:
         await run_s_to_t(src, dst, ledger, mapping=mapping)
     assert len(dst.created) == 1  # the second run found it by name
 
 
 async def test_a_target_that_cannot_create_pipelines_falls_back_to_matching_and_says_so(
-    memory_pair: Any, seed: Any, run_s_to_t: Any, tmp_path: Path
+    memory_pair: Any, seed: Any, run_s_to_t: Any, ledger_at: Any
 ) -> None:
     src, dst = memory_pair
     await seed(src, contacts=3, leads=5)
     mapping = await _own_route_mapping(src, dst)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0

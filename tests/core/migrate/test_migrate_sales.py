@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,11 +53,11 @@ async def _seed_sales(crm: Any) -> None:
 
 
 async def test_companies_contacts_leads_and_deals_move_with_every_link(
-    memory_pair: Any, run_s_to_t: Any, tmp_path: Path
+    memory_pair: Any, run_s_to_t: Any, ledger_at: Any
 ) -> None:
     src, dst = memory_pair
     await _seed_sales(src)
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await run_s_to_t(src, dst, ledger)
         assert report.state == "complete", report.errors
         result = await verify(src, dst, ledger=ledger, source_label="s")
@@ -88,13 +87,13 @@ async def test_companies_contacts_leads_and_deals_move_with_every_link(
 
 
 async def test_a_route_to_another_entity_converts_the_records(
-    memory_pair: Any, run_s_to_t: Any, tmp_path: Path
+    memory_pair: Any, run_s_to_t: Any, ledger_at: Any
 ) -> None:
     src, dst = memory_pair
     await _seed_sales(src)
     mapping = auto_mapping(await load_schema(src), await load_schema(dst))
     mapping = mapping.with_route(Route("deal", "lead", PipelinePolicy.MATCH))
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await run_s_to_t(src, dst, ledger, mapping=mapping)
         assert report.state == "complete", report.errors
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0

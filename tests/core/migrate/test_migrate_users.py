@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -117,7 +116,7 @@ def _crm(name: str, people: Sequence[Person], me: str, adapter: type[MemoryAdapt
 
 
 async def test_records_keep_their_owners_and_no_batch_is_refused_to_find_out(
-    store_names: tuple[str, str], tmp_path: Path
+    store_names: tuple[str, str], ledger_at: Any
 ) -> None:
     src = _crm(store_names[0], [ANNA, BORIS, CARL], "1", MemoryAdapter)
     dst = _crm(store_names[1], THEIRS, "503", KnownUsersOnly)
@@ -133,7 +132,7 @@ async def test_records_keep_their_owners_and_no_batch_is_refused_to_find_out(
         source_label="s",
         target_label="t",
     )
-    with Ledger(tmp_path / "run.db") as ledger:
+    with Ledger(ledger_at("run")) as ledger:
         report = await migrate(src, dst, ledger=ledger, source_label="s", target_label="t")
         assert report.state == "complete", report.errors
         assert (await verify(src, dst, ledger=ledger, source_label="s")).differences == 0

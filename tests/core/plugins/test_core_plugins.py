@@ -112,8 +112,8 @@ def test_env_var_restricts_which_plugins_load(monkeypatch: pytest.MonkeyPatch) -
     assert list(plugin_versions()) == ["memory"]
 
 
-def test_stray_installed_plugins_are_not_loaded_under_the_test_plugin() -> None:
-    # the unicrm pytest plugin pins UNICRM_PLUGINS to the first-party plugins
+def test_stray_installed_plugins_are_not_loaded_in_this_suite() -> None:
+    # this repository's tests/conftest.py pins UNICRM_PLUGINS to the first-party plugins
     import os
 
     allowed = set(os.environ[ENV_VAR].split(","))

@@ -8,21 +8,7 @@ import pytest
 
 from unicrm.transport import CompositeLimiter, NoLimiter, ResponseView, TokenBucket
 
-
-class FakeTime:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
+from .conftest import FakeTime
 
 
 def bucket(rate: float, burst: float) -> tuple[TokenBucket, FakeTime]:

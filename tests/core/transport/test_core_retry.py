@@ -13,6 +13,7 @@ import pytest
 
 from unicrm import errors as E  # noqa: N812
 from unicrm.transport import (
+    MAX_REPLAYS,
     Backoff,
     NoLimiter,
     ResponseView,
@@ -157,7 +158,7 @@ def test_reads_are_retried_after_network_errors() -> None:
     assert data == {"result": 1} and len(sleeps.delays) == 2
 
 
-def test_401_refreshes_once_then_replays() -> None:
+def test_401_refreshes_then_replays_a_bounded_number_of_times() -> None:
     refreshes: list[int] = []
 
     async def refresh() -> None:
@@ -167,10 +168,16 @@ def test_401_refreshes_once_then_replays() -> None:
     data, sleeps = run(script, on_refresh=refresh)
     assert data == {"result": 1} and refreshes == [1] and sleeps.delays == []
 
-    again = Script(httpx.Response(401), httpx.Response(401))
+    # the pair another connection rotated may have expired too: refresh again, up to a bound
+    refreshes.clear()
+    twice = Script(httpx.Response(401), httpx.Response(401), ok())
+    assert run(twice, on_refresh=refresh)[0] == {"result": 1} and refreshes == [1, 1]
+
+    refreshes.clear()
+    refused = Script(*[httpx.Response(401)] * (MAX_REPLAYS + 1))
     with pytest.raises(E.AuthError):
-        run(again, on_refresh=refresh)
-    assert len(again.requests) == 2  # one refresh only, then the error
+        run(refused, on_refresh=refresh)
+    assert len(refused.requests) == MAX_REPLAYS + 1 and len(refreshes) == MAX_REPLAYS
 
 
 def test_non_json_success_is_retried_then_invalid_response() -> None:

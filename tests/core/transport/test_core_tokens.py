@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from unicrm.transport import (
     MemoryTokenStore,
     TokenPair,
     TokenRefresher,
+    ensure_first_pair,
     make_async_client,
 )
 
@@ -219,3 +221,101 @@ def test_file_store_single_flight_across_processes(tmp_path: Path) -> None:
     assert log.read_text().splitlines() == ["refresh-0-aaaa"]  # exactly one vendor call
     assert len(set(outputs)) == 1  # everyone uses the one new pair
     assert FileTokenStore(path).load().access_token.reveal() == outputs[0]  # type: ignore[union-attr]
+
+
+# --- the shared lock, first pairs, cancellation ---------------------------------------------
+
+
+def test_shared_lock_excludes_tasks_loops_threads_and_store_objects(tmp_path: Path) -> None:
+    inside = [0]
+    peak = [0]
+    entries = [0]
+    guard = threading.Lock()
+
+    def enter() -> None:
+        with guard:
+            inside[0] += 1
+            entries[0] += 1
+            peak[0] = max(peak[0], inside[0])
+
+    def leave() -> None:
+        with guard:
+            inside[0] -= 1
+
+    def in_a_loop() -> None:
+        async def task() -> None:
+            store = FileTokenStore(tmp_path / "t.json")  # a new object each time: same lock
+            for _ in range(5):
+                async with store.async_lock():
+                    enter()
+                    await asyncio.sleep(0.001)
+                    leave()
+
+        async def main() -> None:
+            await asyncio.gather(*(task() for _ in range(5)))
+
+        asyncio.run(main())
+
+    def blocking() -> None:
+        for _ in range(5):
+            with FileTokenStore(tmp_path / "t.json").lock():
+                enter()
+                time.sleep(0.001)
+                leave()
+
+    threads = [threading.Thread(target=in_a_loop) for _ in range(4)]
+    threads += [threading.Thread(target=blocking) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert entries[0] == 4 * 5 * 5 + 2 * 5 and peak[0] == 1
+
+
+def test_blocking_lock_is_refused_inside_an_event_loop(tmp_path: Path) -> None:
+    async def go() -> None:
+        with FileTokenStore(tmp_path / "t.json").lock():
+            pass
+
+    with pytest.raises(RuntimeError, match="async with"):
+        asyncio.run(go())
+
+
+def test_code_exchange_happens_once_and_first_calls_wait_for_it() -> None:
+    store = MemoryTokenStore()
+    exchanges: list[int] = []
+
+    async def exchange() -> TokenPair:
+        exchanges.append(1)
+        await asyncio.sleep(0.02)
+        return TokenPair("access-first-dddd", "refresh-first-dddd")
+
+    async def refuse(pair: TokenPair) -> TokenPair:
+        raise AssertionError("no refresh expected")
+
+    async def go() -> list[TokenPair]:
+        refreshers = [TokenRefresher(store, refuse) for _ in range(10)]
+        fills = [ensure_first_pair(store, exchange) for _ in range(5)]
+        calls = [r.current() for r in refreshers]
+        done = await asyncio.gather(*fills, *calls)
+        return [p for p in done if p is not None]
+
+    pairs = asyncio.run(go())
+    assert exchanges == [1]
+    assert {p.access_token.reveal() for p in pairs} == {"access-first-dddd"}
+
+
+def test_a_cancelled_caller_does_not_lose_a_rotated_pair() -> None:
+    vendor = Vendor()
+    store = MemoryTokenStore(STALE)
+    refresher = TokenRefresher(store, vendor.refresh, clock=lambda: 0.0)
+
+    async def go() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(refresher.refresh(STALE), timeout=0.001)
+        await asyncio.sleep(0.05)  # the rotation finishes on its own
+
+    asyncio.run(go())
+    assert vendor.issued == 1
+    assert store.load().access_token.reveal() == "access-1-xxxx"  # type: ignore[union-attr]

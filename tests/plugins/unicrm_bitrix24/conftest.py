@@ -6,6 +6,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -75,11 +76,17 @@ class CountingTransport(EmulatorTransport):
     def __init__(self, emulator: Any) -> None:
         super().__init__(emulator, latency=0.0)
         self.seen: list[tuple[str, tuple[str, ...], int | None]] = []
+        #: every ``start`` sent, in plain calls and inside batch commands
+        self.starts: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         method = request.url.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".json").lower()
         body = json.loads(await request.aread() or b"{}")
         commands = tuple(str(c).split("?", 1)[0] for c in (body.get("cmd") or {}).values())
+        if "start" in body:
+            self.starts.append(str(body["start"]))
+        for text in (body.get("cmd") or {}).values():
+            self.starts += parse_qs(str(text).partition("?")[2]).get("start", [])
         try:
             response = await super().handle_async_request(request)
         except httpx.TransportError:

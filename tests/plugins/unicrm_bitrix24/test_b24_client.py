@@ -23,6 +23,7 @@ from unicrm.errors import (
     ServerError,
     UnsupportedOperation,
     ValidationError,
+    VendorError,
 )
 from unicrm.transport import Backoff, MemoryTokenStore, RetryPolicy, TokenPair
 from unicrm_bitrix24.auth import Credentials, make_credentials
@@ -71,6 +72,18 @@ TABLE = [
         ServerError,
     ),
     ("html-200", lambda r: httpx.Response(200, text="<html>maintenance</html>"), InvalidResponse),
+    (
+        "html-503",
+        lambda r: httpx.Response(503, text="<html><title>503 Service Unavailable</title></html>"),
+        ServerError,
+    ),
+    ("empty-503", lambda r: httpx.Response(503), ServerError),
+    ("overload", _error(503, "OVERLOAD_LIMIT", "REST API is blocked due to overload"), ServerError),
+    ("core", _error(400, "ERROR_CORE", "Field name is too long"), ValidationError),
+    ("uf-missing", _error(400, "ERROR_NOT_FOUND", "The entity with ID '7' is not found"), NotFound),
+    ("status-code", _error(400, "Status is not found.", "Элемент не найден."), NotFound),
+    ("status-text", _error(400, "", "Status is not found."), NotFound),
+    ("unknown", _error(400, "SOMETHING_NEW", "a code nobody documented"), VendorError),
 ]
 
 
@@ -84,9 +97,27 @@ def test_error_table(handler: Any, expected: type[Exception]) -> None:
 
     with pytest.raises(expected) as info:
         _run(_client(counting).call("crm.lead.get", {"id": 1}))
+    assert type(info.value) is expected  # not merely a subclass: VendorError is their base
     assert CODE not in str(info.value) and CODE not in repr(info.value)
     retried = expected in (RateLimited, ServerError, InvalidResponse)
+    if info.value.code == "OVERLOAD_LIMIT":
+        retried = False  # a manual block: waiting does not lift it
     assert len(calls) == (FAST.max_attempts if retried else 1)
+
+
+def test_an_unknown_code_keeps_the_code() -> None:
+    with pytest.raises(VendorError) as info:
+        _run(_client(_error(400, "SOMETHING_NEW", "undocumented")).call("crm.lead.get", {"id": 1}))
+    assert (info.value.code, info.value.status) == ("SOMETHING_NEW", 400)
+
+
+def test_html_503_is_not_rate_limiting_but_a_json_one_is() -> None:
+    page = httpx.Response(503, text="<html><title>503 Service Unavailable</title></html>")
+    limited = httpx.Response(503, json={"error": "QUERY_LIMIT_EXCEEDED", "error_description": "x"})
+    for answer, expected in ((page, ServerError), (limited, RateLimited)):
+        with pytest.raises(expected) as info:
+            _run(_client(lambda r, a=answer: a).call("crm.lead.list"))  # type: ignore[misc]
+        assert type(info.value) is expected and info.value.status == 503
 
 
 def test_retry_then_success_and_webhook_path() -> None:
@@ -123,6 +154,36 @@ def test_batch_keeps_results_next_to_errors() -> None:
     answer = _run(client.batch({"a": "crm.lead.add?x=1", "b": "crm.lead.get?id=9", "c": "x"}))
     assert answer.results == {"a": 5, "c": True}
     assert isinstance(answer.errors["b"], NotFound)
+
+
+def test_a_command_with_neither_result_nor_error_is_invalid_response() -> None:
+    """Never a silent skip: the command that came back empty is an error of its own."""
+    body = {
+        "result": {
+            "result": {"a": 5},
+            "result_error": {"b": {"error": "", "error_description": "Not found"}},
+        }
+    }
+    client = _client(lambda r: httpx.Response(200, json=body))
+    answer = _run(client.batch({"a": "x", "b": "y", "c": "z"}))
+    assert answer.results == {"a": 5}
+    assert isinstance(answer.errors["b"], NotFound)
+    assert type(answer.errors["c"]) is InvalidResponse and "'c'" in str(answer.errors["c"])
+
+
+def test_after_a_halting_error_the_rest_is_not_an_error() -> None:
+    body = {
+        "result": {
+            "result": {"a": 1},
+            "result_error": {"b": {"error": "", "error_description": "x"}},
+        }
+    }
+    answer = _run(
+        _client(lambda r: httpx.Response(200, json=body)).batch(
+            {"a": "x", "b": "y", "c": "z"}, halt=True
+        )
+    )
+    assert set(answer.errors) == {"b"} and "c" not in answer.results
 
 
 def test_list_shaped_error_map() -> None:

@@ -40,10 +40,19 @@ def test_bad_webhook_options_are_configuration_errors(url: str, webhook: str, me
     assert "qq7abc" not in str(caught.value) and "zzz" not in str(caught.value)
 
 
-@pytest.mark.parametrize("headroom", [-1, 50, 50.5, "1", True, None])
+@pytest.mark.parametrize("headroom", [-1, 50, 50.5, "x", True, float("nan")])
 def test_bad_headroom_is_a_configuration_error(headroom: object) -> None:
     with pytest.raises(ConfigurationError, match="headroom"):
         unicrm.connect("bitrix24+http://127.0.0.1:1/rest/1/qq7abc/", headroom=headroom)
+
+
+def test_headroom_from_the_environment_is_a_number_and_none_is_the_default() -> None:
+    from unicrm_bitrix24.limiter import HEADROOM, limiter_for
+
+    unicrm.connect("bitrix24://headroom-text.example/rest/1/qq7abc/", headroom="2.5")
+    assert limiter_for("headroom-text.example").bucket.headroom == 2.5
+    unicrm.connect("bitrix24://headroom-none.example/rest/1/qq7abc/", headroom=None)
+    assert limiter_for("headroom-none.example").bucket.headroom == HEADROOM
 
 
 def test_headroom_reaches_the_portal_bucket_and_the_largest_one_wins() -> None:

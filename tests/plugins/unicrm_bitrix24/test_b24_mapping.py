@@ -28,9 +28,9 @@ from unicrm.model import (
     Phone,
     StageRef,
 )
-from unicrm_bitrix24.mapping import from_wire, to_wire
+from unicrm_bitrix24.mapping import from_wire, links_from_bindings, to_wire
 from unicrm_bitrix24.multifields import replace_entries
-from unicrm_bitrix24.schema import PortalSchema
+from unicrm_bitrix24.schema import PortalSchema, parse_stages
 
 from .conftest import make_schema
 
@@ -253,3 +253,30 @@ def test_money_user_fields_read_and_write_as_amount_and_currency_text() -> None:
     for bad in ("99.50", "USD|99", "12|usd", 12):
         with pytest.raises(ValidationError, match="UF_CRM_BUDGET"):
             write_value(bad, budget)
+
+
+# --- malformed answers (found by the hostile-body tests) -----------------------------------
+def test_malformed_sorts_and_codes_do_not_stop_a_read(schema: PortalSchema) -> None:
+    links = links_from_bindings(
+        [{"CONTACT_ID": "7", "SORT": "12abc"}, {"CONTACT_ID": 5, "SORT": [1], "IS_PRIMARY": "Y"}]
+    )
+    assert [link.contact_id for link in links] == ["5", "7"]
+    stages = parse_stages([{"STATUS_ID": "A", "SORT": [1]}, {"STATUS_ID": "B", "SORT": "x"}])
+    assert {s.id for s in stages} == {"A", "B"}
+    lead = from_wire(
+        EntityKind.LEAD, {"ID": "1", "STATUS_ID": "NEW", "STATUS_SEMANTIC_ID": [1]}, schema
+    )
+    assert isinstance(lead, Lead) and lead.stage is not None and lead.stage.stage_id == "NEW"
+
+
+@pytest.mark.parametrize(
+    ("opportunity", "currency"),
+    [("10.00", "1.5"), ("10.00", "BITCOIN"), ("NaN", "USD"), ("12x", "USD")],
+)
+def test_an_amount_the_model_cannot_hold_stays_in_extra(
+    schema: PortalSchema, opportunity: str, currency: str
+) -> None:
+    row = {"ID": "1", "OPPORTUNITY": opportunity, "CURRENCY_ID": currency}
+    lead = from_wire(EntityKind.LEAD, row, schema)
+    assert isinstance(lead, Lead) and lead.amount is None
+    assert (lead.extra["OPPORTUNITY"], lead.extra["CURRENCY_ID"]) == (opportunity, currency)

@@ -28,11 +28,14 @@ def emu(clock: ManualClock) -> Iterator[Bitrix24Emulator]:
     emulator.close()
 
 
-def post_json(emulator: Bitrix24Emulator, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+def post_json(
+    emulator: Bitrix24Emulator, method: str, params: dict[str, Any], webhook: str = WEBHOOK
+) -> tuple[int, Any]:
+    """One JSON POST by webhook: (HTTP status, decoded body)."""
     response = emulator.handle(
         EmulatorRequest(
             "POST",
-            f"/rest/{WEBHOOK}/{method}",
+            f"/rest/{webhook}/{method}",
             headers={"content-type": "application/json"},
             body=json.dumps(params).encode(),
         )

@@ -115,8 +115,8 @@ def test_bad_json_is_a_wrong_encoding_error(emu: Bitrix24Emulator) -> None:
     ("path", "status", "code"),
     [
         (f"/rest/{WEBHOOK}/crm.lead.nosuch", 404, "ERROR_METHOD_NOT_FOUND"),
-        ("/rest/1/wrongcode/crm.lead.list", 401, "INVALID_CREDENTIALS"),
-        ("/rest/2/testcode1234567/crm.lead.list", 401, "INVALID_CREDENTIALS"),
+        ("/rest/1/wrongcode/crm.lead.list", 401, "NO_AUTH_FOUND"),
+        ("/rest/2/testcode1234567/crm.lead.list", 401, "NO_AUTH_FOUND"),
         ("/rest/testcode1234567/crm.lead.list", 404, "ERROR_METHOD_NOT_FOUND"),
         ("/rest/crm.lead.list", 401, "NO_AUTH_FOUND"),
         ("/rest/crm.lead.list?auth=bogus", 401, "invalid_token"),

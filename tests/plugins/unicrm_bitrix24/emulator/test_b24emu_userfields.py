@@ -118,26 +118,26 @@ def test_a_form_encoded_add_with_php_brackets_works_like_json(emu: Bitrix24Emula
 
 # -- validation ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("fields", "fragment"),
+    ("fields", "code", "fragment"),
     [
-        ({"USER_TYPE_ID": "string"}, "FIELD_NAME"),
-        ({"FIELD_NAME": "  ", "USER_TYPE_ID": "string"}, "FIELD_NAME"),
-        ({"FIELD_NAME": "UF_CRM_", "USER_TYPE_ID": "string"}, "FIELD_NAME"),
-        ({"FIELD_NAME": "X"}, "USER_TYPE_ID"),
-        ({"FIELD_NAME": "X", "USER_TYPE_ID": "rainbow"}, "'rainbow'"),
-        ({"FIELD_NAME": "my-field", "USER_TYPE_ID": "string"}, "UF_CRM_MY-FIELD"),
-        ({"FIELD_NAME": "поле", "USER_TYPE_ID": "string"}, "Latin"),
-        ({"FIELD_NAME": "A" * 44, "USER_TYPE_ID": "string"}, "longer than 50"),
-        ({"FIELD_NAME": "priority", "USER_TYPE_ID": "string"}, "UF_CRM_PRIORITY"),
+        ({"USER_TYPE_ID": "string"}, "", "FIELD_NAME"),
+        ({"FIELD_NAME": "  ", "USER_TYPE_ID": "string"}, "", "FIELD_NAME"),
+        ({"FIELD_NAME": "UF_CRM_", "USER_TYPE_ID": "string"}, "", "FIELD_NAME"),
+        ({"FIELD_NAME": "X"}, "", "USER_TYPE_ID"),
+        ({"FIELD_NAME": "X", "USER_TYPE_ID": "rainbow"}, "ERROR_CORE", "custom type"),
+        ({"FIELD_NAME": "my-field", "USER_TYPE_ID": "string"}, "ERROR_CORE", "A-Z, 0-9"),
+        ({"FIELD_NAME": "поле", "USER_TYPE_ID": "string"}, "ERROR_CORE", "A-Z, 0-9"),
+        ({"FIELD_NAME": "A" * 44, "USER_TYPE_ID": "string"}, "ERROR_CORE", "50"),
+        ({"FIELD_NAME": "priority", "USER_TYPE_ID": "string"}, "", "UF_CRM_PRIORITY"),
     ],
 )
-def test_invalid_definitions_are_classic_400s_and_add_nothing(
-    call: Caller, ok: Ok, fields: dict[str, Any], fragment: str
+def test_invalid_definitions_are_400s_and_add_nothing(
+    call: Caller, ok: Ok, fields: dict[str, Any], code: str, fragment: str
 ) -> None:
     before = ok("crm.lead.userfield.list")["result"]
     status, body = call("crm.lead.userfield.add", fields=fields)
     assert status == 400
-    assert set(body) == {"error", "error_description"} and body["error"] == ""
+    assert set(body) == {"error", "error_description"} and body["error"] == code
     assert fragment in body["error_description"]
     assert ok("crm.lead.userfield.list")["result"] == before
 
@@ -147,10 +147,10 @@ def test_name_of_exactly_fifty_characters_is_accepted(ok: Ok) -> None:
     assert "UF_CRM_" + "B" * 43 in _names(ok)
 
 
-def test_every_problem_is_reported_at_once(call: Caller) -> None:
-    status, body = call("crm.lead.userfield.add", fields={"FIELD_NAME": "a b"})
+def test_both_missing_keys_are_reported_at_once(call: Caller) -> None:
+    status, body = call("crm.lead.userfield.add", fields={"SORT": "5"})
     assert status == 400
-    assert body["error_description"].count("\n") == 1  # type missing + bad name
+    assert body["error_description"].count("\n") == 1  # name missing + type missing
 
 
 def test_fields_must_be_a_map_and_ids_must_exist(call: Caller) -> None:
@@ -162,7 +162,7 @@ def test_fields_must_be_a_map_and_ids_must_exist(call: Caller) -> None:
         assert (status, body["error"]) == (400, "")
         assert body["error_description"] == "ID is not defined or invalid."
         status, body = call(f"crm.lead.userfield.{method}", id=9999, fields={})
-        assert (status, body["error_description"]) == (400, "Not found")
+        assert (status, body["error"]) == (400, "ERROR_NOT_FOUND")
     # a lead field's id is not a contact field
     status, _ = call("crm.contact.userfield.get", id=101)
     assert status == 400
