@@ -28,6 +28,7 @@ from unicrm.migrate import (
     verify,
 )
 from unicrm.migrate.decisions import describe_record
+from unicrm.state.postgres import is_postgres_url
 from unicrm.transport import redact_url
 
 
@@ -48,12 +49,12 @@ async def _init(source_url: str, target_url: str, path: Path) -> None:
 
 
 async def _migrate(
-    source_url: str, target_url: str, ledger_path: Path, options: MigrateOptions, quiet: bool
+    source_url: str, target_url: str, ledger_path: str, options: MigrateOptions, quiet: bool
 ) -> MigrationReport:
     """Connect, then open the ledger and run. A ledger file this call creates is removed
     again when the run fails before recording any record (a bad URL, a missing token, a CRM
     that does not answer): a migration that never started leaves nothing behind."""
-    existed = ledger_path.exists()
+    existed = _ledger_exists(ledger_path)
     async with open_crm(source_url) as source, open_crm(target_url) as target:
         ledger = None if options.dry_run and not existed else Ledger(ledger_path)
         try:
@@ -76,11 +77,17 @@ async def _migrate(
             ):
                 ledger.close()
                 ledger = None
-                _remove_ledger(ledger_path)
+                _remove_ledger(Path(ledger_path))
             raise
         finally:
             if ledger is not None:
                 ledger.close()
+
+
+def _ledger_exists(location: str) -> bool:
+    """Whether a ledger is there: a SQLite file that exists, or any PostgreSQL ledger URL (the
+    database holds it; this run never removes one)."""
+    return is_postgres_url(location) or Path(location).exists()
 
 
 def _remove_ledger(path: Path) -> None:
@@ -172,7 +179,7 @@ def print_verify(report: VerifyReport) -> None:
     type=click.Path(dir_okay=False),
     default="unicrm-ledger.db",
     show_default=True,
-    help="Ledger SQLite file.",
+    help="Ledger: a SQLite file, or a postgresql:// URL shared by several workers.",
 )
 @click.option("--dry-run", is_flag=True, help="Plan and preview; write nothing.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run.")
@@ -236,7 +243,7 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
     )
     try:
         report = asyncio.run(
-            _migrate(source_url, target_url, Path(ledger_path), options, quiet or as_json)
+            _migrate(source_url, target_url, ledger_path, options, quiet or as_json)
         )
     except KeyboardInterrupt:
         fail(f"interrupted; continue with --resume --ledger {ledger_path}", EXIT_INTERRUPTED)
@@ -249,7 +256,7 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
 
 
 def _rollback(target_url: str, ledger_path: str, as_json: bool) -> None:
-    if not Path(ledger_path).exists():
+    if not _ledger_exists(ledger_path):
         fail(f"no ledger at {ledger_path}")
 
     async def run() -> Any:
@@ -277,13 +284,15 @@ def _rollback(target_url: str, ledger_path: str, as_json: bool) -> None:
 @click.option(
     "--ledger",
     "ledger_path",
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(dir_okay=False),
     required=True,
-    help="The migration's ledger file.",
+    help="The migration's ledger (a SQLite file or a postgresql:// URL).",
 )
 @click.option("--json", "as_json", is_flag=True, help='Print JSON with top-level "differences".')
 def verify_command(source_url: str, target_url: str, ledger_path: str, as_json: bool) -> None:
     """Compare the target with the mapped source; exit 0 only with zero differences."""
+    if not _ledger_exists(ledger_path):
+        fail(f"no ledger at {ledger_path}")
 
     async def run() -> VerifyReport:
         async with open_crm(source_url) as source, open_crm(target_url) as target:

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -41,9 +42,10 @@ def _migrate(stores: tuple[str, str], *extra: str) -> list[str]:
     return ["migrate", "--from", stores[0], "--to", stores[1], *extra]
 
 
-def test_migrate_then_verify_then_rerun(stores: tuple[str, str], tmp_path: Path) -> None:
+def test_migrate_then_verify_then_rerun(stores: tuple[str, str], ledger_at: Any) -> None:
+    """Both ledger backends: a SQLite file, a postgresql:// URL."""
     runner = CliRunner()
-    ledger = str(tmp_path / "run.db")
+    ledger = ledger_at("run")
     args = _migrate(stores, "--ledger", ledger, "--json")
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
