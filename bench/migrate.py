@@ -1,7 +1,8 @@
 """Benchmark: Bitrix24 emulator -> amoCRM emulator, both with vendor limits, over real HTTP.
 
-Prints the migration rate (records written per second) against the target's write ceiling
-(7 requests/s x the write batch size) and the ratio. The issue's target is >= 70%.
+Prints the migration rate (records written per second, every entity the two adapters have:
+companies, contacts, leads, deals) against the target's write ceiling (7 requests/s x the
+write batch size) and the ratio. The issue's target is >= 70%.
 
 Each emulator is served from its own process by default (``--server process``: ``unicrm
 sandbox <vendor>``), as the vendors' servers are remote: their CPU is not the client's, and
@@ -10,6 +11,11 @@ the arrival times their rate limits count are not delayed by the client's own wo
 
     python bench/migrate.py                 # 20,000 contacts and 20,000 leads with links
     python bench/migrate.py --leads 2000    # a quicker run (2,000 of each)
+    python bench/migrate.py --leads 2000 --deals 2000 --companies 1000   # the whole CRM
+
+The sandboxes seed deals and companies only where their seeders do, and the migration moves
+them only where both adapters have them (``Capabilities.entities``); the per-entity lines say
+what moved.
 """
 
 from __future__ import annotations
@@ -43,8 +49,13 @@ def serving_process(vendor: str, options: SandboxOptions) -> Iterator[tuple[str,
         "--seed", str(options.seed), "--limits", options.limits,
         "--random-seed", str(options.random_seed),
     ]  # fmt: skip
-    if options.contacts is not None:
-        command += ["--contacts", str(options.contacts)]
+    for flag, value in (
+        ("--contacts", options.contacts),
+        ("--deals", options.deals),
+        ("--companies", options.companies),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
     if options.db:
         command += ["--db", options.db]
     lines: list[str] = []
@@ -78,6 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--contacts", type=int, default=None, help="default: as many as leads")
+    parser.add_argument("--deals", type=int, default=0, help="deals to seed (default: none)")
+    parser.add_argument("--companies", type=int, default=0, help="companies to seed (default: 0)")
     parser.add_argument("--source", default="bitrix24")
     parser.add_argument("--target", default="amocrm")
     parser.add_argument("--server", default="process", choices=("process", "thread"))
@@ -89,6 +102,8 @@ def main() -> None:
             port=free_port(),
             seed=args.leads,
             contacts=args.leads if args.contacts is None else args.contacts,
+            deals=args.deals,
+            companies=args.companies,
             limits="vendor",
             random_seed=1,
             db=str(Path(directory) / "source.sqlite"),
@@ -110,8 +125,8 @@ def main() -> None:
     rate = written / report.seconds if report.seconds else 0.0
     ceiling = TARGET_RATE * BATCH
     print(
-        f"seeded {args.leads} leads and {source_options.contacts} contacts in {seeded:.1f} s "
-        f"(servers: {args.server})"
+        f"seeded {args.leads} leads, {source_options.contacts} contacts, {args.deals} deals and "
+        f"{args.companies} companies in {seeded:.1f} s (servers: {args.server})"
     )
     for entity, stats in report.entities.items():
         print(

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from unicrm.cli.cmd_migrate import print_verify
 from unicrm.cli.cmd_sandbox import find_sandbox
@@ -110,21 +111,16 @@ def _summary(report: MigrationReport, checked: VerifyReport, seed_seconds: float
             str(data["rate"]),
         )
     out.print(table)
-    decisions = Table(title="mapping decisions")
-    decisions.add_column("what")
-    decisions.add_column("decision")
-    for source_stage, target_stage in report.decisions.get("stages", {}).items():
-        decisions.add_row(f"stage {source_stage}", target_stage)
-    for field, outcome in report.decisions.get("fields", {}).items():
-        decisions.add_row(f"field {field}", outcome)
-    for created in report.decisions.get("created_fields", []):
-        decisions.add_row("created field", created)
-    for entity, names in report.decisions.get("target_lacks", {}).items():
-        if names:
-            decisions.add_row(f"{entity} fields the target lacks", ", ".join(names))
-    decisions.add_row("missing-field policy", str(report.decisions.get("missing")))
-    decisions.add_row("notes go to", str(report.decisions.get("note_field")))
+    decisions = Table(title="decisions")
+    for column in ("what", "decision", "why"):
+        decisions.add_column(column)
+    for decision in (*report.decisions, *report.learned):
+        what = f"{decision.entity} {decision.topic}".strip() + f" {decision.subject}"
+        why = decision.reason + (f" ({decision.count} records)" if decision.count else "")
+        decisions.add_row(Text(what), Text(decision.outcome), Text(why))
     out.print(decisions)
+    if report.created:
+        out.print(f"created in the target: {', '.join(report.created)}", markup=False)
     for warning in report.warnings:
         out.print(f"warning: {warning}", markup=False)
     for error in report.errors[:10]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -13,18 +14,21 @@ from rich.table import Table
 from unicrm.cli.connecting import open_crm
 from unicrm.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, console, fail, print_json
 from unicrm.cli.progress import progress_for
+from unicrm.errors import UnicrmError
 from unicrm.migrate import (
     Ledger,
     MigrateOptions,
     MigrationReport,
     VerifyReport,
     dump_mapping,
-    init_mapping,
+    init_mapping_text,
     load_mapping,
     migrate,
     rollback,
     verify,
 )
+from unicrm.migrate.decisions import describe_record
+from unicrm.state.postgres import is_postgres_url
 from unicrm.transport import redact_url
 
 
@@ -40,34 +44,78 @@ def _since(value: str | None) -> dt.datetime | None:
 
 async def _init(source_url: str, target_url: str, path: Path) -> None:
     async with open_crm(source_url) as source, open_crm(target_url) as target:
-        mapping = await init_mapping(source, target)
-    dump_mapping(mapping, path)
+        mapping, text = await init_mapping_text(source, target)
+    dump_mapping(mapping, path, text=text)
 
 
 async def _migrate(
-    source_url: str, target_url: str, ledger: Ledger | None, options: MigrateOptions, quiet: bool
+    source_url: str, target_url: str, ledger_path: str, options: MigrateOptions, quiet: bool
 ) -> MigrationReport:
+    """Connect, then open the ledger and run. A ledger file this call creates is removed
+    again when the run fails before recording any record (a bad URL, a missing token, a CRM
+    that does not answer): a migration that never started leaves nothing behind."""
+    existed = _ledger_exists(ledger_path)
     async with open_crm(source_url) as source, open_crm(target_url) as target:
-        bars = progress_for(quiet)
-        if bars is None:
-            return await migrate(
-                source,
-                target,
-                ledger=ledger,
-                options=options,
-                source_label=redact_url(source_url),
-                target_label=redact_url(target_url),
-            )
-        with bars:
-            return await migrate(
-                source,
-                target,
-                ledger=ledger,
-                options=options,
-                source_label=redact_url(source_url),
-                target_label=redact_url(target_url),
-                progress=bars,
-            )
+        ledger = None if options.dry_run and not existed else Ledger(ledger_path)
+        try:
+            bars = progress_for(quiet)
+            with bars if bars is not None else contextlib.nullcontext():
+                return await migrate(
+                    source,
+                    target,
+                    ledger=ledger,
+                    options=options,
+                    source_label=redact_url(source_url),
+                    target_label=redact_url(target_url),
+                    progress=bars,
+                )
+        except UnicrmError:
+            if (
+                ledger is not None
+                and not existed
+                and not any(sum(states.values()) for states in ledger.counts().values())
+            ):
+                ledger.close()
+                ledger = None
+                _remove_ledger(Path(ledger_path))
+            raise
+        finally:
+            if ledger is not None:
+                ledger.close()
+
+
+def _ledger_exists(location: str) -> bool:
+    """Whether a ledger is there: a SQLite file that exists, or any PostgreSQL ledger URL (the
+    database holds it; this run never removes one)."""
+    return is_postgres_url(location) or Path(location).exists()
+
+
+def _remove_ledger(path: Path) -> None:
+    """Delete a ledger file with its SQLite write-ahead log and shared-memory files."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def print_decisions(report: MigrationReport) -> None:
+    """The run's decisions, what it learned and what it created, one sentence each (the same
+    sentences ``--json`` carries as ``text``)."""
+    out = console()
+    sections = (
+        ("decisions", report.decisions),
+        ("learned from the target during the run", report.learned),
+    )
+    for title, decisions in sections:
+        if decisions:
+            out.print(f"{title}:", markup=False)
+            for decision in decisions:
+                out.print(f"  {decision.sentence()}", markup=False)
+    if report.created:
+        out.print(f"created in the target: {', '.join(report.created)}", markup=False)
+    if report.unmatched_users:
+        out.print(
+            f"users with no match in the target: {', '.join(report.unmatched_users)}",
+            markup=False,
+        )
 
 
 def print_migration(report: MigrationReport) -> None:
@@ -81,12 +129,16 @@ def print_migration(report: MigrationReport) -> None:
         data = stats.as_dict()
         table.add_row(name, *(str(data[c]) for c in columns[1:-1]), str(data["rate"]))
     out.print(table)
+    print_decisions(report)
     if report.dry_run:
         for entity, plan in report.plan.items():
-            out.print(f"{entity}s: " + ", ".join(f"{k} {v}" for k, v in plan.items()), markup=False)
+            counts = ", ".join(f"{k} {v}" for k, v in plan.items())
+            out.print(f"{entity}s would be: {counts}", markup=False)
         for item in report.preview:
             out.print(
-                f"preview {item['entity']} {item['source_id']}: {item['record']}", markup=False
+                f"{item['entity']} {item['source_id']} would be written as: "
+                f"{describe_record(item['record'])}",
+                markup=False,
             )
     for warning in report.warnings:
         out.print(f"warning: {warning}", markup=False)
@@ -127,7 +179,7 @@ def print_verify(report: VerifyReport) -> None:
     type=click.Path(dir_okay=False),
     default="unicrm-ledger.db",
     show_default=True,
-    help="Ledger SQLite file.",
+    help="Ledger: a SQLite file, or a postgresql:// URL shared by several workers.",
 )
 @click.option("--dry-run", is_flag=True, help="Plan and preview; write nothing.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run.")
@@ -166,7 +218,7 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Copy contacts, then leads with their links, from --from to --to.
+    """Copy companies, contacts, leads and deals with their links from --from to --to.
 
     Exactly once: rerun or --resume after any interruption; nothing is written twice.
     Exit status: 0 done, 1 some records failed, 3 configuration, 4 CRM/network, 130 interrupted.
@@ -189,14 +241,12 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
         batch_size=batch_size,
         writers=writers,
     )
-    ledger = None if dry_run and not Path(ledger_path).exists() else Ledger(ledger_path)
     try:
-        report = asyncio.run(_migrate(source_url, target_url, ledger, options, quiet or as_json))
+        report = asyncio.run(
+            _migrate(source_url, target_url, ledger_path, options, quiet or as_json)
+        )
     except KeyboardInterrupt:
         fail(f"interrupted; continue with --resume --ledger {ledger_path}", EXIT_INTERRUPTED)
-    finally:
-        if ledger is not None:
-            ledger.close()
     if as_json:
         print_json(report.as_dict())
     else:
@@ -206,7 +256,7 @@ def migrate_command(  # noqa: PLR0917 - one parameter per click option
 
 
 def _rollback(target_url: str, ledger_path: str, as_json: bool) -> None:
-    if not Path(ledger_path).exists():
+    if not _ledger_exists(ledger_path):
         fail(f"no ledger at {ledger_path}")
 
     async def run() -> Any:
@@ -234,13 +284,15 @@ def _rollback(target_url: str, ledger_path: str, as_json: bool) -> None:
 @click.option(
     "--ledger",
     "ledger_path",
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(dir_okay=False),
     required=True,
-    help="The migration's ledger file.",
+    help="The migration's ledger (a SQLite file or a postgresql:// URL).",
 )
 @click.option("--json", "as_json", is_flag=True, help='Print JSON with top-level "differences".')
 def verify_command(source_url: str, target_url: str, ledger_path: str, as_json: bool) -> None:
     """Compare the target with the mapped source; exit 0 only with zero differences."""
+    if not _ledger_exists(ledger_path):
+        fail(f"no ledger at {ledger_path}")
 
     async def run() -> VerifyReport:
         async with open_crm(source_url) as source, open_crm(target_url) as target:

@@ -8,10 +8,12 @@ A mapping is plain data, kept in a TOML file the user can edit (``unicrm migrate
     note_field = "comments"     # where notes go: "comments" or "custom.<key>"
     keep_company_ids = false    # company ids do not translate between CRMs: noted instead
 
-    [stages]
-    default = "1/new"           # target "pipeline/stage" for unmatched open stages
-    [stages.map]
-    "src-pipeline/src-stage" = "target-pipeline/target-stage"
+    [routes.lead]               # where each source entity goes (unicrm.migrate.routes)
+    to = "lead"
+    pipelines = "match"         # match | create | own
+    default_stage = "1/new"     # target "pipeline/stage" for unlisted open stages
+    [routes.lead.stages]
+    "src-pipeline/src-stage" = "target-pipeline/target-stage"  # Main / New -> Sales / New
 
     [users]
     default = ""                # "" keeps unmapped user ids as they are
@@ -47,6 +49,8 @@ import attrs
 import tomli_w
 
 from unicrm.errors import ConfigurationError
+from unicrm.migrate.routes import default_route, route_to_data, routes_from_data
+from unicrm.migrate.tables import Route
 from unicrm.model import CustomFieldDef, CustomFieldOption, CustomFieldType, EntityKind, FrozenMap
 
 if sys.version_info >= (3, 11):
@@ -55,6 +59,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 VERSION = 1
+#: The keys a mapping file may have at the top (``stages``: the lead stages of older files).
+TOP_KEYS = frozenset(
+    {"version", "missing", "note_field", "keep_company_ids"}
+    | {"routes", "stages", "users", "target", "fields"}
+)
 
 
 class MissingPolicy(str, enum.Enum):
@@ -122,6 +131,10 @@ def _entity_rules(value: AbcMapping[Any, AbcMapping[str, FieldRule]]) -> FrozenM
     return FrozenMap({str(EntityKind(k)): FrozenMap(v) for k, v in value.items()})
 
 
+def _routes(value: AbcMapping[str, Route]) -> FrozenMap[Route]:
+    return FrozenMap({str(k): v for k, v in value.items()})
+
+
 def _lacks(value: AbcMapping[Any, Any]) -> FrozenMap[tuple[str, ...]]:
     return FrozenMap({str(EntityKind(k)): tuple(v) for k, v in value.items()})
 
@@ -130,8 +143,7 @@ def _lacks(value: AbcMapping[Any, Any]) -> FrozenMap[tuple[str, ...]]:
 class Mapping:
     """The whole mapping (see the module docstring for the file form)."""
 
-    stages: FrozenMap[str] = attrs.field(factory=FrozenMap, converter=_str_map)
-    default_stage: str = ""
+    routes: FrozenMap[Route] = attrs.field(factory=FrozenMap, converter=_routes)
     users: FrozenMap[str] = attrs.field(factory=FrozenMap, converter=_str_map)
     default_user: str = ""
     fields: FrozenMap[FrozenMap[FieldRule]] = attrs.field(
@@ -141,6 +153,14 @@ class Mapping:
     note_field: str = "comments"
     keep_company_ids: bool = False
     lacks: FrozenMap[tuple[str, ...]] = attrs.field(factory=FrozenMap, converter=_lacks)
+
+    def route(self, entity: EntityKind) -> Route:
+        """Where ``entity`` goes: the mapping's route, else the default one."""
+        return self.routes.get(str(entity)) or default_route(entity)
+
+    def with_route(self, route: Route) -> Mapping:
+        """A copy with ``route`` replacing the route of its source entity."""
+        return attrs.evolve(self, routes={**self.routes, route.source: route})
 
     def rules(self, entity: EntityKind) -> AbcMapping[str, FieldRule]:
         """Custom field rules of ``entity`` by source key."""
@@ -187,7 +207,7 @@ def to_data(mapping: Mapping) -> dict[str, Any]:
         "missing": str(mapping.missing),
         "note_field": mapping.note_field,
         "keep_company_ids": mapping.keep_company_ids,
-        "stages": {"default": mapping.default_stage, "map": dict(mapping.stages)},
+        "routes": {name: route_to_data(route) for name, route in mapping.routes.items()},
         "users": {"default": mapping.default_user, "map": dict(mapping.users)},
         "target": {f"{entity}_lacks": list(names) for entity, names in mapping.lacks.items()},
         "fields": fields,
@@ -233,13 +253,20 @@ def from_data(data: AbcMapping[str, Any]) -> Mapping:
     """Build a mapping from parsed TOML; unknown keys and bad values are ConfigurationErrors."""
     if data.get("version", VERSION) != VERSION:
         raise ConfigurationError(f"mapping: version {data.get('version')!r} is not {VERSION}")
-    stages, users, target = _table(data, "stages"), _table(data, "users"), _table(data, "target")
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        raise ConfigurationError(
+            f"mapping: unknown keys {unknown} (known: {', '.join(sorted(TOP_KEYS))})"
+        )
+    users, target = _table(data, "users"), _table(data, "target")
     fields: dict[str, dict[str, FieldRule]] = {}
     for entity, rules in _table(data, "fields").items():
         try:
             kind = EntityKind(entity)
         except ValueError:
-            raise ConfigurationError(f"mapping: [fields.{entity}] is not lead or contact") from None
+            raise ConfigurationError(
+                f"mapping: [fields.{entity}] is not one of {', '.join(map(str, EntityKind))}"
+            ) from None
         if not isinstance(rules, AbcMapping):
             raise ConfigurationError(f"mapping: [fields.{entity}] must be a table")
         fields[str(kind)] = {
@@ -249,12 +276,12 @@ def from_data(data: AbcMapping[str, Any]) -> Mapping:
     for key, names in target.items():
         entity = key.removesuffix("_lacks")
         if entity not in {str(e) for e in EntityKind} or not isinstance(names, list):
-            raise ConfigurationError(f"mapping: [target] {key} is not lead_lacks/contact_lacks")
+            known = ", ".join(f"{e}_lacks" for e in EntityKind)
+            raise ConfigurationError(f"mapping: [target] {key} is not one of {known}")
         lacks[entity] = tuple(str(n) for n in names)
     try:
         return Mapping(
-            stages=_strings(stages.get("map", {}), "[stages.map]"),
-            default_stage=str(stages.get("default", "")),
+            routes=routes_from_data(_table(data, "routes"), _table(data, "stages")),
             users=_strings(users.get("map", {}), "[users.map]"),
             default_user=str(users.get("default", "")),
             fields=fields,
@@ -289,9 +316,13 @@ def load_mapping(path: str | Path) -> Mapping:
     return loads(text)
 
 
-def dump_mapping(mapping: Mapping, path: str | Path) -> None:
-    """Write a mapping file (atomically: a temporary file renamed over the old one)."""
+def dump_mapping(mapping: Mapping, path: str | Path, *, text: str | None = None) -> None:
+    """Write a mapping file (atomically: a temporary file renamed over the old one).
+
+    ``text`` is the mapping's TOML when the caller has it already (with names beside the
+    ids, :func:`unicrm.migrate.names.annotated_dumps`); it must load as ``mapping``.
+    """
     target = Path(path)
     temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(dumps(mapping), encoding="utf-8")
+    temporary.write_text(dumps(mapping) if text is None else text, encoding="utf-8")
     temporary.replace(target)

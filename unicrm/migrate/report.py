@@ -6,6 +6,8 @@ from typing import Any
 
 import attrs
 
+from unicrm.migrate.decisions import Decision
+
 
 @attrs.define
 class EntityStats:
@@ -42,7 +44,16 @@ class MigrationReport:
     state: str = "running"  # complete | failed | interrupted | planned (dry run)
     seconds: float = 0.0
     entities: dict[str, EntityStats] = attrs.field(factory=dict)
-    decisions: dict[str, Any] = attrs.field(factory=dict)
+    #: the plan: every decision the run makes (a dry run's are the same; see ``plan``)
+    decisions: list[Decision] = attrs.field(factory=list)
+    #: what the target's answers taught the run (fields it refused), after the plan
+    learned: list[Decision] = attrs.field(factory=list)
+    #: what the run created in the target besides records (fields, pipelines), in words
+    created: list[str] = attrs.field(factory=list)
+    #: source users with no match in the target (their records go to the default user)
+    unmatched_users: list[str] = attrs.field(factory=list)
+    #: per target entity, the standard fields the target cannot hold (declared and learned)
+    target_lacks: dict[str, list[str]] = attrs.field(factory=dict)
     warnings: list[str] = attrs.field(factory=list)
     errors: list[str] = attrs.field(factory=list)
     preview: list[dict[str, Any]] = attrs.field(factory=list)
@@ -74,7 +85,11 @@ class MigrationReport:
             "seconds": round(self.seconds, 3),
             "rate": round(self.written / self.seconds, 1) if self.seconds else 0.0,
             "entities": {k: v.as_dict() for k, v in self.entities.items()},
-            "decisions": self.decisions,
+            "decisions": [d.as_dict() for d in self.decisions],
+            "learned": [d.as_dict() for d in self.learned],
+            "created": self.created,
+            "target_lacks": self.target_lacks,
+            "unmatched_users": self.unmatched_users,
             "plan": self.plan,
             "preview": self.preview,
             "warnings": self.warnings,

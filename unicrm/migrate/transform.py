@@ -10,23 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from unicrm.errors import ConfigurationError
 from unicrm.migrate.automap import stage_key
+from unicrm.migrate.compare import (
+    UNCOMPARED,
+    checksum,
+    comparable,
+    matches,
+    present,
+    to_plain,
+)
+from unicrm.migrate.links import IdMaps, LinkMissing, remap_links
 from unicrm.migrate.mapping import FieldRule, Mapping, MissingPolicy
 from unicrm.model import (
+    RECORD_TYPES,
     ContactKind,
-    ContactLink,
     Email,
     EntityKind,
-    Lead,
     Money,
     Phone,
     Record,
@@ -67,9 +73,23 @@ NOTABLE: dict[EntityKind, tuple[str, ...]] = {
         "tags",
         "comments",
     ),
+    EntityKind.DEAL: ("title", "amount", "source", "tags", "comments"),
+    EntityKind.COMPANY: (
+        "title",
+        "phones",
+        "emails",
+        "websites",
+        "address",
+        "industry",
+        "tags",
+        "comments",
+    ),
 }
 
 NOTE_HEADER = "[unicrm migration]"
+#: What happens to a value the target cannot hold, in words (see ``Context.noted``).
+NOTED = "moved to the note"
+DROPPED = "dropped"
 #: Pseudo field in ``lacks``: the target takes whole amounts only (fractional ones are noted).
 FRACTION = "amount.fraction"
 #: Pseudo field prefix in ``lacks``: the target refuses amounts in this currency (noted).
@@ -80,8 +100,9 @@ class MappingFailure(ConfigurationError):
     """The mapping says ``missing = "fail"`` and a record has a value the target lacks."""
 
 
-class LinkMissing(ConfigurationError):
-    """A lead links a source contact that has no target record (it stays unwritten)."""
+def source_key_of(label: str) -> str:
+    """A short stable key for a source CRM (part of every origin marker)."""
+    return hashlib.sha1(label.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
 
 
 def origin_marker(source_key: str, entity: EntityKind, source_id: str) -> str:
@@ -102,39 +123,44 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value not in ((), "")
-
-
 @attrs.frozen
 class Context:
     """What mapping one record needs besides the mapping itself."""
 
     mapping: Mapping
     source_key: str
-    #: target "pipeline/stage" -> semantic
-    target_stages: AbcMapping[str, StageSemantic] = attrs.field(factory=dict)
-    #: source contact id -> target contact id
-    contact_ids: AbcMapping[str, str] = attrs.field(factory=dict)
+    #: per target entity name, target "pipeline/stage" -> semantic
+    target_stages: AbcMapping[str, AbcMapping[str, StageSemantic]] = attrs.field(factory=dict)
+    #: per linked entity name, source id -> target id (see :mod:`unicrm.migrate.links`)
+    ids: IdMaps = attrs.field(factory=dict)
     #: called with a message for every value dropped under ``missing = "drop"``
     warn: Callable[[str], None] | None = None
+    #: called per record with the names of the values moved to the note (or dropped) and
+    #: what happened to them (:data:`NOTED` or :data:`DROPPED`): the plan counts them
+    noted: Callable[[EntityKind, tuple[str, ...], str], None] | None = None
+    #: remap mirrored links too (verification: every end is written by then)
+    mirrors: bool = False
 
 
-def _stage(stage: StageRef | None, ctx: Context) -> StageRef | None:
+def _stage(stage: StageRef | None, entity: EntityKind, ctx: Context) -> StageRef | None:
     if stage is None:
         return None
+    route = ctx.mapping.route(entity)
     key = stage_key(stage.pipeline_id, stage.stage_id)
-    target = ctx.mapping.stages.get(key)
+    target = route.stages.get(key)
     if target is None:
         if stage.semantic is not StageSemantic.OPEN:
             raise ConfigurationError(
-                f"mapping: {stage.semantic} stage {key} has no target stage; add it to [stages.map]"
+                f"mapping: {stage.semantic} stage {key} has no target stage; "
+                f"add it to [routes.{entity}.stages]"
             )
-        target = ctx.mapping.default_stage
+        target = route.default_stage
     if not target:
-        raise ConfigurationError(f"mapping: stage {key} unmapped and no [stages] default")
+        raise ConfigurationError(
+            f"mapping: stage {key} unmapped and no default_stage in [routes.{entity}]"
+        )
     pipeline_id, _, stage_id = target.partition("/")
-    semantic = ctx.target_stages.get(target, stage.semantic)
+    semantic = ctx.target_stages.get(route.target, {}).get(target, stage.semantic)
     return StageRef(pipeline_id=pipeline_id, stage_id=stage_id, semantic=semantic)
 
 
@@ -144,7 +170,7 @@ def _custom(
     rules = ctx.mapping.rules(entity)
     out: dict[str, Any] = {}
     for key, value in record.custom.items():
-        if not _present(value):
+        if not present(value):
             continue
         rule = rules.get(key)
         if rule is None or not rule.target:
@@ -153,7 +179,7 @@ def _custom(
         mapped = _transform(value, rule.values)
         if rule.options and rule.type in ("select", "multiselect"):
             mapped = _known_options(mapped, rule, lost)
-            if not _present(mapped):
+            if not present(mapped):
                 continue
         out[rule.target] = mapped
     return out
@@ -198,6 +224,9 @@ def _note(
             f"{entity} {source_id}: the target has no field for {names} "
             '(mapping says missing = "fail"; use "note" or "drop", or map the fields)'
         )
+    if ctx.noted is not None:
+        outcome = DROPPED if policy is MissingPolicy.DROP else NOTED
+        ctx.noted(entity, tuple(name for name, _ in lost), outcome)
     if policy is MissingPolicy.DROP:
         if ctx.warn is not None:
             ctx.warn(f"dropped {names} (the target lacks them)")
@@ -234,8 +263,14 @@ def _kinds(name: str, values: tuple[Any, ...], lacks: frozenset[str], lost: list
 
 
 def map_record(record: Record, ctx: Context) -> Record:
-    """The record to write to the target for source ``record`` (pure; raises on bad mapping)."""
+    """The record to write to the target for source ``record`` (pure; raises on bad mapping).
+
+    The result is of the route's target entity: a field that entity's record type does not
+    have goes to the note, like a field the target lacks.
+    """
     entity = record.kind
+    kind = ctx.mapping.route(entity).target_kind
+    made_type = RECORD_TYPES[kind]
     source_id = record.id or ""
     mapping = ctx.mapping
     fields: dict[str, Any] = {
@@ -244,11 +279,17 @@ def map_record(record: Record, ctx: Context) -> Record:
         if a.name not in {"id", "vendor", "created_at", "updated_at", "closed_at", "extra", "raw"}
     }
     lost: list[tuple[str, Any]] = []
-    lacks = mapping.target_lacks(entity)
-    ordered = [n for n in NOTABLE[entity] if n in lacks] + sorted(
+    if made_type is not type(record):
+        kept = {a.name for a in attrs.fields(made_type)}
+        for name in [n for n in fields if n not in kept]:
+            value = fields.pop(name)
+            if present(value):
+                lost.append((name, value))
+    lacks = mapping.target_lacks(kind)
+    ordered = [n for n in NOTABLE.get(kind, ()) if n in lacks] + sorted(
         {
             n
-            for n in lacks - set(NOTABLE[entity])
+            for n in lacks - set(NOTABLE.get(kind, ()))
             if not n.startswith("amount.") and ".kind." not in n
         }
     )
@@ -256,8 +297,8 @@ def map_record(record: Record, ctx: Context) -> Record:
         if name not in lacks and fields.get(name):
             fields[name] = _kinds(name, fields[name], lacks, lost)
     for name in ordered:
-        if name in fields and name not in {"origin", "custom", "stage", "contacts"}:
-            if _present(fields[name]) and name != "comments":
+        if name in fields and name not in {"origin", "custom", "stage", "contacts", "companies"}:
+            if present(fields[name]) and name != "comments":
                 lost.append((name, fields[name]))
             fields[name] = () if isinstance(fields[name], tuple) else None
     amount = getattr(record, "amount", None)
@@ -267,134 +308,48 @@ def map_record(record: Record, ctx: Context) -> Record:
     ):
         lost.append(("amount", amount))
         fields["amount"] = None
-    comments_lost = "comments" in lacks and _present(record.comments)
-    if comments_lost:
-        lost.append(("comments", record.comments))
-    company_id = getattr(record, "company_id", None)
-    if company_id and not mapping.keep_company_ids:
-        lost.append(("company_id", company_id))
-        fields["company_id"] = None
+    comments = getattr(record, "comments", None)
+    if "comments" in lacks and present(comments):
+        lost.append(("comments", comments))
+    remap_links(
+        kind,
+        fields,
+        ctx.ids,
+        keep_foreign=mapping.keep_company_ids,
+        lost=lost,
+        mirrors=ctx.mirrors,
+    )
     fields["custom"] = _custom(record, entity, ctx, lost)
-    if record.responsible_id is not None:
-        chosen = mapping.users.get(record.responsible_id) or mapping.default_user
+    responsible = getattr(record, "responsible_id", None)
+    if responsible is not None:
+        chosen = mapping.users.get(responsible) or mapping.default_user
         if chosen:
             fields["responsible_id"] = chosen
             lost[:] = [(n, v) for n, v in lost if n != "responsible_id"]
         elif "responsible_id" not in lacks:
-            fields["responsible_id"] = record.responsible_id
-    if isinstance(record, Lead):
-        fields["stage"] = _stage(record.stage, ctx)
-        fields["contacts"] = _links(record.contacts, ctx)
+            fields["responsible_id"] = responsible
+    if "stage" in fields:
+        fields["stage"] = _stage(fields["stage"], entity, ctx)
     fields["origin"] = origin_marker(ctx.source_key, entity, source_id)
-    _place_note(fields, _note(entity, source_id, lost, ctx), entity, ctx)
-    made: Record = type(record)(**fields)
+    _place_note(fields, _note(entity, source_id, lost, ctx), kind, ctx)
+    made: Record = made_type(**fields)
     return made
-
-
-def _links(links: Iterable[ContactLink], ctx: Context) -> tuple[ContactLink, ...]:
-    out = []
-    for link in links:
-        target = ctx.contact_ids.get(link.contact_id)
-        if target is None:
-            raise LinkMissing(
-                f"lead links source contact {link.contact_id}, which has no target record "
-                "(contacts are migrated first; is it missing from the source?)"
-            )
-        out.append(ContactLink(contact_id=target, is_main=link.is_main))
-    return tuple(out)
-
-
-def _plain(value: Any) -> Any:
-    if attrs.has(type(value)):
-        return {a.name: _plain(getattr(value, a.name)) for a in attrs.fields(type(value))}
-    if isinstance(value, AbcMapping):
-        return {str(k): _plain(v) for k, v in sorted(value.items())}
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (Decimal, dt.date, dt.datetime)):
-        return str(value)
-    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
-        return str(value)
-    return value
-
-
-def to_plain(record: Record) -> dict[str, Any]:
-    """A JSON-ready dict of a record (for previews, reports and checksums)."""
-    data = _plain(record)
-    data.pop("raw", None)
-    result: dict[str, Any] = data
-    return result
-
-
-def checksum(record: Record) -> str:
-    """A stable digest of a mapped record (what the ledger remembers as written)."""
-    text = json.dumps(to_plain(record), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-#: Fields verification and recovery never compare (target-maintained or vendor-specific).
-UNCOMPARED = frozenset({"id", "vendor", "created_at", "updated_at", "closed_at", "extra", "raw"})
-
-
-#: Fields a target fills with its own default when the migration leaves them empty.
-TARGET_DEFAULTS = frozenset({"responsible_id", "stage"})
-
-
-def matches(expected: Record, actual: Record) -> list[str]:
-    """Names of the fields where ``actual`` differs from ``expected`` (empty: a match).
-
-    A field in :data:`TARGET_DEFAULTS` that ``expected`` leaves empty may hold anything.
-    """
-    want, have = comparable(expected), comparable(actual)
-    return [
-        name
-        for name, value in want.items()
-        if have.get(name) != value and not (value is None and name in TARGET_DEFAULTS)
-    ]
-
-
-def comparable(record: Record) -> dict[str, Any]:
-    """A record reduced to what must match after migration, with order-free collections.
-
-    Tags compare as a set; links as the set of contact ids plus the main contact; empty
-    custom values are dropped; everything the target maintains itself is left out.
-    """
-    data: dict[str, Any] = {}
-    for a in attrs.fields(type(record)):
-        if a.name in UNCOMPARED:
-            continue
-        value = getattr(record, a.name)
-        if a.name == "amount" and value is not None and not value.amount:
-            value = None  # a zero amount and no amount are the same to every vendor
-        elif a.name == "tags":
-            value = tuple(sorted(set(value)))
-        elif a.name == "contacts":
-            value = (tuple(sorted({c.contact_id for c in value})), record.main_contact_id)  # type: ignore[union-attr]
-        elif a.name == "custom":
-            value = {k: v for k, v in sorted(value.items()) if _present(v)}
-        data[a.name] = value
-    return data
-
-
-def contact_ids_of(record: Record) -> tuple[str, ...]:
-    """Source contact ids a record links (leads only)."""
-    return record.contact_ids if isinstance(record, Lead) else ()
 
 
 __all__ = [
     "CURRENCY",
     "FRACTION",
     "NOTABLE",
+    "UNCOMPARED",
     "Context",
     "LinkMissing",
     "MappingFailure",
-    "UNCOMPARED",
-    "comparable",
-    "matches",
     "checksum",
-    "contact_ids_of",
+    "comparable",
     "map_record",
+    "matches",
     "origin_marker",
     "show",
+    "source_key_of",
     "to_plain",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,32 @@ def anyio_backend() -> str:
 def seed() -> object:
     """The seeding coroutine function (fixtures cannot be imported in importlib mode)."""
     return seed_source
+
+
+async def migrate_s_to_t(src: Any, dst: Any, ledger: Any, **options: Any) -> Any:
+    """Migrate ``src`` (labelled "s") into ``dst`` ("t"); a dry run when ``ledger`` is None."""
+    from unicrm.migrate import MigrateOptions, migrate
+
+    run_options = MigrateOptions(dry_run=ledger is None, **options)
+    return await migrate(
+        src, dst, ledger=ledger, options=run_options, source_label="s", target_label="t"
+    )
+
+
+@pytest.fixture
+def run_s_to_t() -> object:
+    """:func:`migrate_s_to_t` (verify such a run with ``source_label="s"``)."""
+    return migrate_s_to_t
+
+
+@pytest.fixture
+def memory_pair(store_names: tuple[str, str]) -> tuple[object, object]:
+    """Two memory CRMs (source, target) on fresh stores."""
+    import unicrm
+
+    return unicrm.connect_async(f"memory://{store_names[0]}"), unicrm.connect_async(
+        f"memory://{store_names[1]}"
+    )
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import unicrm
 from unicrm import Contact, ContactLink, CustomFieldDef, EntityKind, Lead
 from unicrm.adapter import WriteResult
 from unicrm.errors import ValidationError
-from unicrm.migrate import Ledger, MigrateOptions, migrate, verify
-from unicrm.migrate.engine import Engine
+from unicrm.migrate import Ledger, MigrateOptions, migrate, recover, verify
+from unicrm.migrate.run import Run
 from unicrm.model import Record
 from unicrm_memory.adapter import MemoryAdapter
 from unicrm_memory.store import forget
@@ -101,7 +101,9 @@ async def test_batches_cut_before_the_engine_learned_are_remapped_not_rejected_a
             target_label="t",
         )
         assert report.state == "complete", report.errors
-        assert "responsible_id" in report.decisions["target_lacks"]["contact"]
+        assert "responsible_id" in report.target_lacks["contact"]
+        learned = [(d.entity, d.subject, d.outcome) for d in report.learned]
+        assert learned == [("contact", "responsible_id", "moved to the note")]
         result = await verify(src, dst, ledger=ledger, source_label="s")
     assert result.differences == 0, result.as_dict()
     writes = [c for c in adapter.calls if c[0] == "create_many"]
@@ -133,13 +135,13 @@ async def test_a_fresh_ledger_probes_the_target_with_the_first_records_only(
     src = await _source(names[0], contacts=180, leads=0)
     dst, _adapter = _target(names[1])
     asked: list[int] = []
-    original = Engine.find_by_origin
+    original = recover.find_by_origin
 
-    async def counting(self: Engine, entity: EntityKind, markers: Sequence[str]) -> Any:
+    async def counting(run: Run, entity: EntityKind, markers: Sequence[str]) -> Any:
         asked.append(len(markers))
-        return await original(self, entity, markers)
+        return await original(run, entity, markers)
 
-    monkeypatch.setattr(Engine, "find_by_origin", counting)
+    monkeypatch.setattr(recover, "find_by_origin", counting)
     with Ledger(ledger_at("run")) as ledger:
         report = await migrate(
             src,

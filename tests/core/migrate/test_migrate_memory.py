@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 import unicrm
-from unicrm import F, Pipeline, Stage
+from unicrm import F
 from unicrm.migrate import (
     FieldRule,
     Ledger,
@@ -82,7 +82,8 @@ async def test_unmapped_open_stage_goes_to_default_and_select_values_transform(
     src, dst = await _pair(store_names)
     await seed(src, contacts=10, leads=20)
     mapping = auto_mapping(await load_schema(src), await load_schema(dst))
-    stages = {k: v for k, v in mapping.stages.items() if k != "1/proposal"}
+    route = mapping.route(unicrm.EntityKind.LEAD)
+    stages = {k: v for k, v in route.stages.items() if k != "1/proposal"}
     rules = dict(mapping.rules(unicrm.EntityKind.LEAD))
     rules["color"] = FieldRule(
         source="color",
@@ -94,9 +95,7 @@ async def test_unmapped_open_stage_goes_to_default_and_select_values_transform(
         values={"Red": "Rot", "Green": "Grün"},
     )
     mapping = attrs.evolve(
-        mapping,
-        stages=stages,
-        default_stage="1/in_progress",
+        mapping.with_route(attrs.evolve(route, stages=stages, default_stage="1/in_progress")),
         fields={"lead": rules, "contact": dict(mapping.rules(unicrm.EntityKind.CONTACT))},
     )
     with Ledger(ledger_at("run")) as ledger:
@@ -273,51 +272,12 @@ async def test_unmapped_won_stage_is_a_configuration_error(store_names, seed, le
     src, dst = await _pair(store_names)
     await seed(src, contacts=2, leads=5)
     mapping = auto_mapping(await load_schema(src), await load_schema(dst))
-    mapping = attrs.evolve(
-        mapping, stages={k: v for k, v in mapping.stages.items() if k != "1/won"}
+    route = mapping.route(unicrm.EntityKind.LEAD)
+    mapping = mapping.with_route(
+        attrs.evolve(route, stages={k: v for k, v in route.stages.items() if k != "1/won"})
     )
     with (
         Ledger(ledger_at("run")) as ledger,
         pytest.raises(unicrm.ConfigurationError, match="won stage 1/won"),
     ):
         await _run(src, dst, ledger, mapping=mapping)
-
-
-def test_auto_mapping_matches_by_semantic_then_name() -> None:
-    from unicrm.migrate import Schema
-
-    source = Schema(
-        pipelines=(
-            Pipeline(
-                "p",
-                "Main",
-                [
-                    Stage("a", "Fresh", "open", 1),
-                    Stage("b", "Talks", "open", 2),
-                    Stage("w", "Yay", "won", 3),
-                    Stage("l", "Nay", "lost", 4),
-                ],
-                is_default=True,
-            ),
-        ),
-        fields={},
-    )
-    target = Schema(
-        pipelines=(
-            Pipeline(
-                "9",
-                "Other",
-                [
-                    Stage("1", "Incoming", "open", 1),
-                    Stage("2", "talks", "open", 2),
-                    Stage("142", "Won", "won", 3),
-                    Stage("143", "Lost", "lost", 4),
-                ],
-                is_default=True,
-            ),
-        ),
-        fields={},
-    )
-    mapping = auto_mapping(source, target)
-    assert dict(mapping.stages) == {"p/b": "9/2", "p/w": "9/142", "p/l": "9/143"}
-    assert mapping.default_stage == "9/1"

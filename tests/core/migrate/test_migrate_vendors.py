@@ -117,7 +117,7 @@ async def test_amocrm_to_memory_and_back_to_amocrm(
     with Box("amocrm", seed=0, limits="vendor") as target:
         dst = target.connect()
         report, _result = await _migrate_verified(edge, dst, tmp_path / "b.db")
-        assert "amount.fraction" in report.decisions["target_lacks"]["lead"]
+        assert "amount.fraction" in report.target_lacks["lead"]
         await dst.aclose()
     await src.aclose()
 
