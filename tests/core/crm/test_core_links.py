@@ -155,6 +155,8 @@ def test_bad_links_option_is_a_configuration_error() -> None:
 
 
 def test_unknown_memory_options_are_configuration_errors() -> None:
-    with pytest.raises(unicrm.ConfigurationError, match="unknown memory option 'bogus'; valid options: links, "):
+    with pytest.raises(
+        unicrm.ConfigurationError, match="unknown memory option 'bogus'; valid options: links, "
+    ):
         unicrm.connect("memory://", bogus=1)
     assert unicrm.connect("memory://", links="lazy", page_size=5).capabilities.page_size == 5
