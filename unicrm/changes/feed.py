@@ -18,6 +18,7 @@ after the last event yielded, or, once the feed is exhausted, after everything i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
@@ -27,10 +28,13 @@ from unicrm.adapter.base import Adapter
 from unicrm.changes.cursor import ChangeCursor, EntityState, IdSet
 from unicrm.changes.events import ChangeEvent
 from unicrm.changes.options import ChangeOptions
-from unicrm.changes.sources import Outcome, Step, poll, read_log, scan
+from unicrm.changes.sources import Outcome, Step, modified, poll, read_log, register, scan
 from unicrm.crm import portal
 from unicrm.errors import QueryError, UnsupportedOperation
-from unicrm.model import EntityKind
+from unicrm.model import EntityKind, Record
+
+#: A polled entity's changed records (keyset order) and the time they were read up to.
+Window = tuple[list[Record], dt.datetime]
 
 
 def choose_entities(
@@ -90,10 +94,26 @@ class AsyncChangeFeed:
         return self._events()
 
     async def _events(self) -> AsyncIterator[ChangeEvent]:
+        windows = await self._read_windows()
         for entity in self.entities:
-            async for event, state in self._entity(entity):
+            async for event, state in self._entity(entity, windows.get(entity)):
                 self._cursor = self._cursor.with_state(entity, state)
                 yield attrs.evolve(event, cursor=self._cursor)
+
+    async def _read_windows(self) -> dict[EntityKind, Window]:
+        """Read what every polled entity changed before reporting any of it, and count those
+        ids as seen in the cursor (see :func:`unicrm.changes.sources.register`): a cursor
+        stored from any event of this call then knows every record this call may report."""
+        windows: dict[EntityKind, Window] = {}
+        for entity in self.entities:
+            state = self._initial(entity)
+            if state.mode != "poll" or entity in self._adapter.capabilities.change_log:
+                continue
+            until = self._options.clock() - self._options.lag
+            rows = await modified(self._adapter, entity, state.time, until)
+            windows[entity] = (rows, until)
+            self._settle(entity, register(state, rows))
+        return windows
 
     def _initial(self, entity: EntityKind) -> EntityState:
         found = self._cursor.state(entity)
@@ -104,27 +124,15 @@ class AsyncChangeFeed:
     def _settle(self, entity: EntityKind, state: EntityState) -> None:
         self._cursor = self._cursor.with_state(entity, state)
 
-    async def _entity(self, entity: EntityKind) -> AsyncIterator[Step]:
+    async def _entity(self, entity: EntityKind, window: Window | None) -> AsyncIterator[Step]:
         options = self._options
         state = self._initial(entity)
-        logged = entity in self._adapter.capabilities.change_log
-        if logged and state.mode == "poll":
-            head = await self._adapter.change_log_head([entity])
-            state = EntityState(mode="snapshot", log=head)
-        if state.mode == "snapshot":
-            outcome = Outcome(state)
-            async for step in poll(self._adapter, entity, outcome, options.clock() - options.lag):
+        if window is None:
+            async for step in self._logged(entity, state):
                 yield step
-            state = EntityState(mode="log", log=outcome.state.log)
-            self._settle(entity, state)
-        if state.mode == "log":
-            outcome = Outcome(state)
-            async for step in read_log(self._adapter, entity, outcome, options.fetch_records):
-                yield step
-            self._settle(entity, outcome.state)
             return
         outcome = Outcome(state)
-        async for step in poll(self._adapter, entity, outcome, options.clock() - options.lag):
+        async for step in poll(entity, outcome, *window):
             yield step
         self._settle(entity, outcome.state)
         now = options.clock()
@@ -133,6 +141,24 @@ class AsyncChangeFeed:
             async for step in scan(self._adapter, entity, outcome, now):
                 yield step
             self._settle(entity, outcome.state)
+
+    async def _logged(self, entity: EntityKind, state: EntityState) -> AsyncIterator[Step]:
+        """An entity the vendor log covers: a first full read, then the log."""
+        if state.mode == "poll":
+            head = await self._adapter.change_log_head([entity])
+            state = EntityState(mode="snapshot", log=head)
+        if state.mode == "snapshot":
+            until = self._options.clock() - self._options.lag
+            rows = await modified(self._adapter, entity, state.time, until)
+            outcome = Outcome(state)
+            async for step in poll(entity, outcome, rows, until):
+                yield step
+            state = EntityState(mode="log", log=outcome.state.log)
+            self._settle(entity, state)
+        outcome = Outcome(state)
+        async for step in read_log(self._adapter, entity, outcome, self._options.fetch_records):
+            yield step
+        self._settle(entity, outcome.state)
 
     def __repr__(self) -> str:
         names = ", ".join(e.plural for e in self.entities)

@@ -1,8 +1,8 @@
 """The three pull sources of the change feed, one function each, per entity.
 
-* :func:`poll` - the records modified since the cursor, read with ``updated_at`` filters the
-  planner pushes where the vendor can, sorted locally in keyset order (updated_at, id) and
-  reported after the cursor's position, up to ``now - lag``.
+* :func:`modified` + :func:`poll` - the records modified since the cursor, read with
+  ``updated_at`` filters the planner pushes where the vendor can, sorted locally in keyset
+  order (updated_at, id) and reported after the cursor's position, up to ``now - lag``.
 * :func:`scan` - deletions where nothing else reports them: every id, read with the projection
   ``only("id")``, compared with the ids reported before; each missing id is checked once more
   by a batched ``id in (...)`` read (a page that shifted under an offset-paged read must not
@@ -56,13 +56,27 @@ def _key(record: Record) -> tuple[dt.datetime, tuple[int, int, str]]:
     return (record.updated_at, id_key(record.id))
 
 
+def register(state: EntityState, window: list[Record]) -> EntityState:
+    """``state`` with every id of ``window`` counted as seen *before* any is reported.
+
+    A platform may apply events past the cursor it stored (a crash before storing), then
+    resume from the stored one; a record reported after that cursor and deleted before the
+    resume is then neither polled again nor, unless its id is already in the stored cursor's
+    set, found missing by a scan. Registering the whole window up front puts it there.
+    """
+    if state.seen is None or not window:
+        return state
+    return attrs.evolve(state, seen=IdSet(state.seen.frozen() | {str(r.id) for r in window}))
+
+
 async def poll(
-    adapter: Adapter, entity: EntityKind, outcome: Outcome, until: dt.datetime
+    entity: EntityKind, outcome: Outcome, window: list[Record], until: dt.datetime
 ) -> AsyncIterator[Step]:
-    """Records modified after the state's position and up to ``until``, oldest first."""
+    """The records of ``window`` (from :func:`modified`) after the state's position,
+    oldest first; then the state moves to ``until``."""
     state = outcome.state
     position = state.position()
-    for record in await modified(adapter, entity, state.time, until):
+    for record in window:
         key = _key(record)
         if position is not None and key <= position:
             continue
@@ -70,8 +84,7 @@ async def poll(
         created = record.created_at is not None and (
             position is None or (record.created_at, key[1]) > position
         )
-        seen = None if state.seen is None else state.seen.add(record.id)
-        state = attrs.evolve(state, time=record.updated_at, last_id=record.id, seen=seen)
+        state = attrs.evolve(state, time=record.updated_at, last_id=record.id)
         kind = ChangeKind.CREATED if created else ChangeKind.UPDATED
         yield ChangeEvent(kind, entity, record.id, record.updated_at, record), state
     if state.time is None or state.time <= until:
@@ -130,4 +143,4 @@ async def read_log(
     outcome.state = state
 
 
-__all__ = ["Outcome", "Step", "all_ids", "modified", "poll", "read_log", "scan"]
+__all__ = ["Outcome", "Step", "all_ids", "modified", "poll", "read_log", "register", "scan"]
