@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import httpx
 
 import unicrm
 from unicrm import Lead
 from unicrm.emulation import SandboxOptions, free_port
 
 sys.path.insert(0, str(Path(__file__).parent))
+from amocrm_export import CountingTransport  # counts the feed connection's requests
 from migrate import serving_process  # the bench scripts' sandbox runner
 
 VENDORS = {
@@ -44,18 +44,6 @@ VENDORS = {
     "amocrm": (250, 7.0),
 }
 LAG = 1.0
-
-
-class CountingTransport(httpx.AsyncHTTPTransport):
-    """Counts the HTTP requests of the feed's connection."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.count += 1
-        return await super().handle_async_request(request)
 
 
 def make_changes(
