@@ -7,12 +7,14 @@
 
 Public names are listed in ``__all__`` (pinned by a test). Documented submodules for plugin
 authors: :mod:`unicrm.adapter`, :mod:`unicrm.query`, :mod:`unicrm.model`, :mod:`unicrm.errors`,
-:mod:`unicrm.plugins`, :mod:`unicrm.transport`, :mod:`unicrm.emulation`, :mod:`unicrm.testing`.
+:mod:`unicrm.plugins`, :mod:`unicrm.transport`, :mod:`unicrm.emulation`, :mod:`unicrm.testing`,
+:mod:`unicrm.changes`.
 """
 
 from __future__ import annotations
 
 from unicrm.adapter import Capabilities, Pushdown
+from unicrm.changes import AsyncChangeFeed, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind
 from unicrm.connect import connect, connect_async, known_schemes
 from unicrm.crm import CRM, AsyncCollection, AsyncCRM, AsyncQuery, Collection, Query
 from unicrm.errors import (
@@ -60,10 +62,15 @@ __all__ = [
     "CRM",
     "NOT_LOADED",
     "AsyncCRM",
+    "AsyncChangeFeed",
     "AsyncCollection",
     "AsyncQuery",
     "AuthError",
     "Capabilities",
+    "ChangeCursor",
+    "ChangeEvent",
+    "ChangeFeed",
+    "ChangeKind",
     "Collection",
     "Company",
     "CompanyLink",

@@ -9,10 +9,15 @@ PUBLIC = [
     "CRM",
     "NOT_LOADED",
     "AsyncCRM",
+    "AsyncChangeFeed",
     "AsyncCollection",
     "AsyncQuery",
     "AuthError",
     "Capabilities",
+    "ChangeCursor",
+    "ChangeEvent",
+    "ChangeFeed",
+    "ChangeKind",
     "Collection",
     "Company",
     "CompanyLink",
@@ -97,6 +102,7 @@ def test_every_public_name_exists_and_errors_are_the_same_objects() -> None:
 
 def test_subpackage_all_names_resolve() -> None:
     import unicrm.adapter
+    import unicrm.changes
     import unicrm.emulation
     import unicrm.model
     import unicrm.plugins
@@ -106,6 +112,7 @@ def test_subpackage_all_names_resolve() -> None:
 
     for module in (
         unicrm.adapter,
+        unicrm.changes,
         unicrm.emulation,
         unicrm.model,
         unicrm.plugins,

@@ -11,14 +11,17 @@ from unicrm.adapter.capabilities import (
     Pushdown,
     filter_table,
 )
+from unicrm.adapter.changelog import CHANGE_KINDS, ChangeLogEntry
 from unicrm.adapter.request import VendorRequest
 from unicrm.query.nodes import OrderKey
 
 __all__ = [
+    "CHANGE_KINDS",
     "CUSTOM_FIELDS",
     "Adapter",
     "BooleanSupport",
     "Capabilities",
+    "ChangeLogEntry",
     "FilterTable",
     "OrderKey",
     "Pushdown",

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from unicrm.adapter.capabilities import Capabilities
+from unicrm.adapter.changelog import ChangeLogEntry
 from unicrm.adapter.request import VendorRequest
 from unicrm.errors import UnicrmError, UnsupportedOperation
 from unicrm.model import CustomFieldDef, EntityKind, Pipeline, Record, apply_patch
@@ -131,6 +132,18 @@ class Adapter(abc.ABC):
         request override it (a migration creates a dozen at once under a 7 requests/s limit).
         """
         return [await self.create_custom_field(entity, d) for d in definitions]
+
+    # --- change log (optional; see unicrm.adapter.changelog) ----------------------------
+    async def change_log_head(self, entities: Sequence[EntityKind]) -> str:
+        """The log position of "now" for ``entities`` (those in ``capabilities.change_log``)."""
+        raise UnsupportedOperation(f"{self.name} keeps no change log", vendor=self.name)
+
+    def change_log(
+        self, entities: Sequence[EntityKind], since: str
+    ) -> AsyncIterator[list[ChangeLogEntry]]:
+        """Log entries of ``entities`` logged after position ``since``, oldest first, one
+        vendor page at a time (see :mod:`unicrm.adapter.changelog` for the contract)."""
+        raise UnsupportedOperation(f"{self.name} keeps no change log", vendor=self.name)
 
     # --- escape hatch and lifecycle ---------------------------------------------------
     async def raw(self, method: str, params: Any = None) -> Any:

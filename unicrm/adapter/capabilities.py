@@ -144,6 +144,10 @@ class Capabilities:
         factory=FrozenMap, converter=_freeze_orderable
     )
 
+    #: Entities whose vendor change log (creates, updates and deletes) the adapter reads
+    #: through :meth:`Adapter.change_log`; the change feed prefers it to polling there.
+    change_log: frozenset[EntityKind] = attrs.field(default=frozenset(), converter=_kinds)
+
     def pushdown(self, entity: EntityKind, literal: Node) -> Pushdown | None:
         """How ``literal`` (a comparison) can be pushed for ``entity``, or None."""
         if isinstance(literal, Not) or not isinstance(literal, Compare):
@@ -207,6 +211,11 @@ class Capabilities:
             f"boolean pushdown: {self.boolean.value}",
             f"page size: {self.page_size} (max {self.max_page_size}); "
             f"write batch: {self.write_batch_size}",
+            *(
+                [f"change log: {', '.join(sorted(e.plural for e in self.change_log))}"]
+                if self.change_log
+                else []
+            ),
             f"delete: {'yes' if self.supports_delete else 'no'}; "
             f"create custom fields: {'yes' if self.supports_custom_field_create else 'no'}",
         ]

@@ -4,7 +4,7 @@ the sync API (:mod:`unicrm.crm.sync`) runs these coroutines on a background even
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from unicrm.adapter.base import Adapter, WriteResult
 from unicrm.adapter.capabilities import Capabilities
@@ -22,6 +22,9 @@ from unicrm.model import (
     Pipeline,
     check_patch,
 )
+
+if TYPE_CHECKING:  # unicrm.changes builds on this module: imported when first used
+    from unicrm.changes import AsyncChangeFeed, ChangeCursor
 
 #: What ``patch_many`` takes: ``{id: changes}`` or ``[(id, changes), ...]``.
 Patches = Mapping[str | int, Mapping[str, Any]] | Iterable[tuple[str | int, Mapping[str, Any]]]
@@ -193,6 +196,20 @@ class AsyncCRM:
             )
         require_entity(self.adapter, kind)
         return await self.adapter.pipelines(kind)
+
+    def changes(
+        self,
+        since: ChangeCursor | str | None = None,
+        entities: Iterable[EntityKind | str] | None = None,
+        **options: Any,
+    ) -> AsyncChangeFeed:
+        """Created / updated / deleted events after ``since`` (None: from the beginning, every
+        record once), for ``entities`` (default: all, amoCRM deals and leads once); ``options``
+        are :class:`~unicrm.changes.ChangeOptions` (``lag``, ``deletions``, ``scan_every``,
+        ...). At least once; ``event.cursor`` / ``feed.cursor`` resume. See docs/changes.md."""
+        from unicrm.changes import AsyncChangeFeed, ChangeOptions
+
+        return AsyncChangeFeed(self.adapter, since, entities, ChangeOptions.build(options))
 
     async def raw(self, method: str, params: Any = None) -> Any:
         """Call a vendor method the model does not cover."""

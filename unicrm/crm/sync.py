@@ -12,8 +12,8 @@ loop, before its sockets could be collected open and each print a ``ResourceWarn
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from unicrm.adapter.base import WriteResult
 from unicrm.adapter.capabilities import Capabilities
@@ -22,6 +22,9 @@ from unicrm.crm.asynchronous import AsyncCollection, AsyncCRM, Patches, entity_k
 from unicrm.crm.query import AsyncQuery, warn_plan
 from unicrm.model import Company, Contact, CustomFieldDef, Deal, EntityKind, Lead, Pipeline
 from unicrm.planner import Plan
+
+if TYPE_CHECKING:  # unicrm.changes builds on the CRM modules: imported when first used
+    from unicrm.changes import ChangeCursor, ChangeFeed
 
 R = TypeVar("R", Lead, Contact, Deal, Company)
 
@@ -222,6 +225,17 @@ class CRM:
     def pipelines(self, entity: EntityKind | str = EntityKind.LEAD) -> list[Pipeline]:
         """Pipelines of leads (default) or deals, every stage with its semantic."""
         return portal.call(self._inner.pipelines(entity))
+
+    def changes(
+        self,
+        since: ChangeCursor | str | None = None,
+        entities: Iterable[EntityKind | str] | None = None,
+        **options: Any,
+    ) -> ChangeFeed:
+        """Created / updated / deleted events after ``since``; see the async twin."""
+        from unicrm.changes import ChangeFeed
+
+        return ChangeFeed(self._inner.changes(since, entities, **options), self)
 
     def raw(self, method: str, params: Any = None) -> Any:
         """Call a vendor method directly."""
